@@ -1,0 +1,100 @@
+# solodyno: build, test, lint, fuzz, bench, demo.
+#
+# Source layout (bin/compile and bin/build rely on the same rule):
+#   src/slug_*.c   solodyno-slug only (links libarchive and zlib)
+#   src/main.c     solodyno's entry point
+#   src/*.c        everything else: libc-only, linked into both programs, the
+#                  unit tests and the fuzz targets
+#   test/fuzz/fuzz_*.c   one libFuzzer target per parser of outside input
+#   test/unit/test_*.c   unit tests of C functions (run by test/unit.bats)
+
+CC      ?= cc
+CLANG   ?= clang
+OPT     ?= -O2 -g
+STD     := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/sanitize
+EXTRA   := $(SAN_FLAGS)
+else
+BUILD   ?= build
+EXTRA   :=
+endif
+
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(EXTRA) $(CFLAGS)
+LDFLAGS_ALL := $(EXTRA) $(LDFLAGS)
+
+LIB_SRC  := $(sort $(filter-out src/main.c src/slug_%.c,$(wildcard src/*.c)))
+SLUG_SRC := $(sort $(wildcard src/slug_*.c))
+HEADERS  := $(wildcard src/*.h)
+FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
+UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+SLUG_OBJ := $(SLUG_SRC:src/%.c=$(BUILD)/obj/%.o)
+
+# solodyno-slug needs libarchive's headers; skip it where they are missing.
+HAVE_LIBARCHIVE := $(shell printf '\#include <archive.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+PROGRAMS := $(BUILD)/solodyno $(if $(HAVE_LIBARCHIVE),$(if $(SLUG_SRC),$(BUILD)/solodyno-slug))
+
+.PHONY: all test check-packages lint fuzz fuzz-build bench demo clean unit
+
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libsolodyno.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/solodyno: $(BUILD)/obj/main.o $(BUILD)/libsolodyno.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
+
+$(BUILD)/solodyno-slug: $(SLUG_OBJ) $(BUILD)/libsolodyno.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -larchive -lz -lpthread
+
+# Unit tests: one binary per test/unit/test_*.c, linked with the library.
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+$(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libsolodyno.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Isrc $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsolodyno.a
+unit: $(UNIT_BIN)
+
+# The test command of the README: installs what is missing (as root), builds,
+# runs every bats suite, ends with "N passed, N failed". SANITIZE=1 runs the
+# same suite with every C program (including the one bin/compile builds) under
+# ASan and UBSan.
+test: check-packages all unit
+	SOLODYNO_BUILD_DIR=$(abspath $(BUILD)) SOLODYNO_EXTRA_CFLAGS='$(EXTRA)' test/run-suite $(TESTS)
+
+check-packages:
+	@test/ensure-packages
+
+# -Werror here and in CI only: a user's build never fails on a new warning.
+lint: check-packages
+	shellcheck -x $$(test/shell-files)
+	$(MAKE) --no-print-directory BUILD=build/lint-gcc CC=gcc CFLAGS=-Werror all unit
+	$(MAKE) --no-print-directory BUILD=build/lint-clang CC=clang CFLAGS=-Werror all unit
+
+# libFuzzer targets; FUZZ_SECONDS per target (CI gives each a short smoke run).
+FUZZ_SECONDS ?= 20
+FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(STD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC)
+fuzz-build: $(FUZZ_BIN)
+fuzz: fuzz-build
+	test/fuzz/run-all $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+bench: check-packages all
+	test/bench/run-all
+
+demo: check-packages all
+	test/demo
+
+clean:
+	rm -rf build

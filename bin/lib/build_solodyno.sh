@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the solodyno helper from src/ with the stack's C compiler, once per
+# combination of sources, compiler, stack and architecture; later builds reuse
+# the cached binary without running the compiler at all.
+#
+# Shared by bin/compile (Heroku) and bin/build (Cloud Native Buildpacks).
+
+# The C compiler to use: $CC, else cc, gcc or clang. Empty if none.
+find_c_compiler() {
+  local c
+  for c in "${CC:-}" cc gcc clang; do
+    if [[ -n "$c" ]] && command -v "$c" >/dev/null 2>&1; then
+      command -v "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# The sources of solodyno: src/*.c except solodyno-slug's src/slug_*.c, plus
+# the headers. Sorted, so the cache key does not depend on directory order.
+solodyno_sources() {
+  local bp_dir=$1 f
+  for f in "$bp_dir"/src/*.c "$bp_dir"/src/*.h; do
+    case "${f##*/}" in
+      slug_*) ;;
+      *) printf '%s\n' "$f" ;;
+    esac
+  done | LC_ALL=C sort
+}
+
+# A key naming everything the binary depends on. The compiler is identified by
+# its resolved path and a hash of its driver binary, so computing the key never
+# runs the compiler (a warm build must not pay for it).
+solodyno_cache_key() {
+  local bp_dir=$1 compiler=$2 real
+  real=$(readlink -f "$compiler")
+  {
+    printf 'stack=%s\narch=%s\ncompiler=%s\nflags=%s\n' \
+      "${STACK:-unknown}" "$(uname -m)" "$real" "${SOLODYNO_EXTRA_CFLAGS:-}"
+    sha256sum "$real" | cut -d' ' -f1
+    solodyno_sources "$bp_dir" | while IFS= read -r f; do
+      printf '%s\n' "${f##*/}"
+      cat "$f"
+    done
+  } | sha256sum | cut -c1-32
+}
+
+# build_solodyno BP_DIR CACHE_DIR: prints the path of a solodyno binary in
+# CACHE_DIR, compiling it only when no binary with the current key is cached.
+# Log lines go to stderr so the caller can capture the path.
+build_solodyno() {
+  local bp_dir=$1 cache_dir=$2 compiler key dir tmp
+  if ! compiler=$(find_c_compiler); then
+    fail "No C compiler found on this stack (${STACK:-unknown stack})." \
+      "solodyno is compiled at build time with gcc or clang; heroku-22-build and" \
+      "heroku-24-build have gcc. Set CC, or build on a stack image that has a compiler."
+  fi
+  key=$(solodyno_cache_key "$bp_dir" "$compiler")
+  dir="$cache_dir/solodyno-bin/$key"
+  if [[ -x "$dir/solodyno" ]]; then
+    info "Using cached solodyno (key ${key:0:12})" >&2
+  else
+    info "Compiling solodyno with $(basename "$compiler") (key ${key:0:12})" >&2
+    mkdir -p "$cache_dir/solodyno-bin"
+    tmp=$(mktemp -d "$cache_dir/solodyno-bin/tmp.XXXXXX")
+    local -a sources flags
+    mapfile -t sources < <(solodyno_sources "$bp_dir" | grep '\.c$')
+    # No -Werror: a newer compiler's new warning must not break a deploy.
+    # No -march=native: the slug runs on other hardware than the build.
+    read -r -a flags <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
+    if ! "$compiler" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra "${flags[@]}" \
+      -o "$tmp/solodyno" "${sources[@]}" 2>"$tmp/cc.log"; then
+      indent <"$tmp/cc.log" >&2
+      rm -rf "$tmp"
+      fail "Compiling solodyno failed (compiler: $compiler, stack: ${STACK:-unknown})."
+    fi
+    indent <"$tmp/cc.log" >&2
+    rm -f "$tmp/cc.log"
+    # Keep only the current build: old keys would pile up in the cache.
+    rm -rf "$cache_dir/solodyno-bin/"[0-9a-f]*
+    mv "$tmp" "$dir"
+  fi
+  printf '%s\n' "$dir/solodyno"
+}

@@ -1,0 +1,9 @@
+/* The sub-commands of `solodyno`, one source file each (see main.c's table). */
+#ifndef SOLODYNO_COMMANDS_H
+#define SOLODYNO_COMMANDS_H
+
+/* Each takes the arguments after its own name (argv[0] is the sub-command) and
+ * returns the process exit status. */
+int cmd_version(int argc, char **argv);
+
+#endif

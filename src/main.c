@@ -1,0 +1,51 @@
+/* solodyno: the buildpack's helper program. It links only libc, because it is
+ * compiled on the Heroku build dyno and runs on the run image, which has no
+ * compiler and few libraries. Each sub-command lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define SOLODYNO_VERSION "0.1.0"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+};
+
+static const struct command commands[] = {
+    {"version", cmd_version, "version                       print the version"},
+};
+
+int cmd_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    puts("solodyno " SOLODYNO_VERSION);
+    return 0;
+}
+
+static void usage(FILE *to)
+{
+    fputs("usage: solodyno COMMAND [ARGS]\n\ncommands:\n", to);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(to, "  %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "solodyno: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

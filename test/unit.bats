@@ -1,0 +1,16 @@
+#!/usr/bin/env bats
+# Runs each unit-test binary built from test/unit/test_*.c (make unit).
+
+load test_helper
+
+setup() { common_setup; }
+
+@test "unit: quote (shell and TOML escaping, UTF-8 validation)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_quote"
+  assert_success
+}
+
+@test "unit: fileio (atomic writes, refusing paths that lead out of the app)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_fileio" "$BATS_TEST_TMPDIR"
+  assert_success
+}

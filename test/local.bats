@@ -7,6 +7,9 @@ load test_helper
 setup() {
   common_setup
   use_fixture no-procfile
+  # Unique sleep lengths, so pgrep never sees another test run's processes.
+  S1=$((200000 + RANDOM * 4))
+  S2=$((S1 + 1))
 }
 
 # A process type that is not web or worker, so later build steps leave it alone.
@@ -61,26 +64,26 @@ add_process() {
 }
 
 @test "stopping a dyno signals every process, including those in other groups and sessions" {
-  add_process spread 'setsid sleep 1001 & (set -m; sleep 1002 &) ; puma'
+  add_process spread "setsid sleep $S1 & (set -m; sleep $S2 &) ; puma"
   compile_app
   start_dyno spread --grace 5
   wait_until 10 stub_started puma
-  wait_until 10 pgrep -f 'sleep 100[12]'
+  wait_until 10 pgrep -f "sleep ($S1|$S2)"
   stop_dyno
-  run pgrep -f 'sleep 100[12]'
+  run pgrep -f "sleep ($S1|$S2)"
   assert_failure
 }
 
 @test "what ignores SIGTERM is killed with SIGKILL after the grace" {
-  add_process stubborn "trap '' TERM; sleep 1003 & sleep 1004"
+  add_process stubborn "trap '' TERM; sleep $S1 & sleep $S2"
   compile_app
   start_dyno stubborn --grace 1
-  wait_until 10 pgrep -f 'sleep 1004'
+  wait_until 10 pgrep -f "sleep $S2"
   stop_dyno
   [ "$DYNO_STATUS" -eq 137 ]
   run cat "$DYNO_OUT"
   assert_output --partial "sending SIGKILL"
-  run pgrep -f 'sleep 100[34]'
+  run pgrep -f "sleep ($S1|$S2)"
   assert_failure
 }
 

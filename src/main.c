@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
+    {"cnb", cmd_cnb, "cnb launch|layer ...          write Cloud Native Buildpack files (bin/build)"},
 };
 
 int cmd_version(int argc, char **argv)

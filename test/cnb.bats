@@ -426,3 +426,57 @@ assert d == {"types": {"launch": True, "build": False, "cache": True},
   run "$SOLODYNO_BUILD_DIR/unit/test_cnb"
   assert_success
 }
+
+@test "the launch emulation itself follows the spec: env rules, process-specific dirs, exec.d on fd 3, layer bin/ on PATH" {
+  # A hand-made image: two launch layers (applied alphabetically) and an
+  # ignored one, so the harness that cnb_launch.bats relies on is proven here.
+  local L="$CNB_BASE/img"
+  mkdir -p "$L/a/env.launch/web" "$L/a/env" "$L/a/bin" "$L/a/exec.d/web" "$L/b/env.launch" "$L/b/exec.d" "$L/c/bin"
+  printf '[types]\nlaunch = true\n' >"$L/a.toml"
+  printf '[types]\nlaunch = true\n[metadata]\n' >"$L/b.toml"
+  printf '[types]\ncache = true\n' >"$L/c.toml"
+  printf 'from-env' >"$L/a/env/OVER"
+  printf 'from-launch' >"$L/a/env.launch/OVER.override"
+  printf 'web-only' >"$L/a/env.launch/web/OVER"
+  printf 'dflt' >"$L/a/env.launch/DEF.default"
+  printf 'dflt' >"$L/a/env.launch/PLATFORM.default"
+  printf 'web.1' >"$L/a/env.launch/web/DYNO.default"
+  printf 'x' >"$L/a/env.launch/LIST.append"
+  printf ',' >"$L/a/env.launch/LIST.delim"
+  printf 'y' >"$L/b/env.launch/LIST.append"
+  printf ':' >"$L/b/env.launch/LIST.delim" # a delimiter counts in its own layer only
+  printf '/' >"$L/b/env.launch/PRE.delim"
+  printf 'p' >"$L/b/env.launch/PRE.prepend"
+  printf '$(not evaluated)' >"$L/b/env.launch/RAW"
+  printf '#!/bin/sh\necho "SEEN_DYNO = \\"$DYNO\\"" >&3\necho "ORDER = \\"a\\"" >&3\n' >"$L/a/exec.d/web/10"
+  printf '#!/bin/sh\necho "ORDER = \\"b-then-$(pwd)\\"" >&3\necho "log line on stdout"\n' >"$L/b/exec.d/10"
+  chmod 755 "$L/a/exec.d/web/10" "$L/b/exec.d/10"
+  printf '[[processes]]\ntype = "web"\ncommand = ["bash", "-c", "echo \\"$OVER|$DEF|$PLATFORM|$LIST|$PRE|$RAW|$ORDER|$SEEN_DYNO\\"; echo \\"$0 $1\\""]\nargs = ["arg1"]\ndefault = true\n' >"$L/launch.toml"
+  run env -i PATH=/usr/bin:/bin PLATFORM=mine PRE=base python3 "$CNB_TOOL" launch "$CNB_APP" web "$L"
+  assert_success
+  assert_line --index 0 "log line on stdout"
+  # exec.d/<process>/ runs after exec.d/, so its ORDER wins; both ran in the app dir.
+  assert_line --index 1 'web-only|dflt|mine|x:y|p/base|$(not evaluated)|a|web.1'
+  assert_line --index 2 "arg1 "
+  run --separate-stderr env -i PATH=/usr/bin:/bin python3 "$CNB_TOOL" launch "$CNB_APP" worker "$L" --print-env
+  assert_success
+  run python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["OVER"] == "from-launch" and "DYNO" not in e and e["ORDER"] == "b-then-" + sys.argv[2], e
+assert e["PATH"] == sys.argv[3] + "/a/bin:/usr/bin:/bin", e["PATH"]  # not c/: a cache layer
+' "$output" "$CNB_APP" "$L"
+  assert_success
+  run python3 "$CNB_TOOL" check "$L"
+  assert_success
+  # And the checker catches what the spec forbids.
+  printf '[[processes]]\ntype = "web"\ncommand = "bash -c x"\ndirect = false\ndefault = true\n[[processes]]\ntype = "w b"\ncommand = ["x"]\ndefault = true\n' >"$L/launch.toml"
+  printf '[metadata]\n' >"$L/d.toml"
+  run python3 "$CNB_TOOL" check "$L"
+  assert_failure
+  assert_output --partial "'direct' was removed in Buildpack API 0.9"
+  assert_output --partial "command must be a non-empty array of strings"
+  assert_output --partial "type 'w b' must be letters"
+  assert_output --partial "more than one process has default = true"
+  assert_output --partial "d.toml: no [types] table"
+}

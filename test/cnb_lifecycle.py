@@ -16,7 +16,7 @@ buildpack.md ("Layer Types", "Launch", "Environment", "Data Format").
                             launch layer's bin/ on PATH, then each exec.d
                             program run with fd 3 open and its TOML applied,
                             then exec of the process's command (or the final
-                            environment printed as JSON)
+                            environment printed as JSON, exec.d logs on stderr)
 """
 import json
 import os
@@ -285,8 +285,9 @@ def apply_env_dir(env, d):
             env[var] = value + delims.get(var, "") + env[var] if env.get(var) else value
 
 
-def run_exec_d(prog, env, app):
-    """Runs one exec.d program with its output on fd 3; returns the variables."""
+def run_exec_d(prog, env, app, logs_to_stderr):
+    """Runs one exec.d program with its output on fd 3; returns the variables.
+    Its stdout is a log (to stderr when the caller's stdout is data)."""
     r, w = os.pipe()
     if r == 3:
         r2 = os.dup(r)
@@ -295,7 +296,9 @@ def run_exec_d(prog, env, app):
     if w != 3:
         os.dup2(w, 3)
         os.close(w)
-    proc = subprocess.Popen([prog], cwd=app, env=env, pass_fds=(3,))
+    proc = subprocess.Popen(
+        [prog], cwd=app, env=env, pass_fds=(3,), stdout=sys.stderr if logs_to_stderr else None
+    )
     os.close(3)
     data = b""
     while True:
@@ -333,7 +336,7 @@ def launch(app, ptype, layers, print_env):
             for f in sorted(os.listdir(d)):
                 prog = os.path.join(d, f)
                 if os.path.isfile(prog):
-                    env.update(run_exec_d(prog, env, app))
+                    env.update(run_exec_d(prog, env, app, print_env))
     if print_env:
         json.dump(env, sys.stdout)
         return 0

@@ -185,7 +185,7 @@ void stamp_runtime_defaults(const char *app_dir, bool mastodon, const char *(*lo
             if (stamp_check(v, version, why, sizeof why))
                 origin = metadata[i][1];
             else
-                msg_note("%s holds %s, not a commit hash or ref name; ignoring it", metadata[i][0], why);
+                msg_note("%s: expected a commit hash or ref name, found %s; ignoring it", metadata[i][0], why);
         }
         if (!origin)
             return;

@@ -267,11 +267,12 @@ static void warn_source_link(const char *app_dir, const char *env_dir, const cha
         if (set)
             return;
     }
-    bool known = strcmp(version, STAMP_UNKNOWN) != 0;
     log_warn("This Mastodon app's config vars set neither GITHUB_REPOSITORY nor SOURCE_BASE_URL.");
-    if (known)
+    if (stamp_is_hash(version))
         log_warn("Its source link would name commit %.*s under https://github.com/mastodon/mastodon,",
                  SHORT_HASH, version);
+    else if (strcmp(version, STAMP_UNKNOWN) != 0)
+        log_warn("Its source link would name %s under https://github.com/mastodon/mastodon,", version);
     else
         log_warn("Its source link would point at https://github.com/mastodon/mastodon,");
     log_warn("where the commits of a fork do not exist. If you run a fork, set");

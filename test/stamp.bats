@@ -388,6 +388,13 @@ check_refused() {
   refute_output --partial "GITHUB_REPOSITORY"
 }
 
+@test "the source-link warning names a ref name whole" {
+  use_fixture mastodon
+  SOURCE_VERSION=release/2024-06 compile_app
+  assert_success
+  assert_output --partial "would name release/2024-06 under https://github.com/mastodon/mastodon"
+}
+
 @test "Mastodon with an empty GITHUB_REPOSITORY still gets the warning" {
   use_fixture mastodon
   config_var GITHUB_REPOSITORY ""

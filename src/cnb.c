@@ -7,6 +7,10 @@
  *   solodyno cnb layer FILE TYPES [KEY=VALUE ...]
  *       A layer content metadata file; TYPES is a comma-separated list of
  *       launch, build and cache, or "none".
+ *   solodyno cnb stamp APP_DIR LAYER_DIR
+ *       The source version stamp of APP_DIR as LAYER_DIR/env.launch/NAME.default
+ *       files (SOURCE_VERSION, SOURCE_COMMIT, for Mastodon SOURCE_TAG): values
+ *       for every process that the platform's own variables override.
  */
 #include "cnb.h"
 
@@ -19,6 +23,8 @@
 #include "fileio.h"
 #include "log.h"
 #include "quote.h"
+#include "app_facts.h"
+#include "stamp.h"
 
 bool cnb_valid_process_type(const char *type)
 {
@@ -305,13 +311,69 @@ static int cnb_layer(int argc, char **argv)
     return status;
 }
 
+/* Build time knows nothing of the dyno metadata stamp_runtime_defaults falls
+ * back on; those are read by exec.d at launch. */
+static const char *no_runtime_env(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+struct stamp_ctx {
+    const char *dir;
+    int status;
+    strbuf names;
+};
+
+static void write_default(void *ctx_, const char *name, const char *value, const char *origin)
+{
+    struct stamp_ctx *ctx = ctx_;
+    (void)origin;
+    /* SOLODYNO_VERSION_METADATA=0, read at run time, turns this one off: it
+     * stays with exec.d (solodyno env), which reads the stamp at launch. */
+    if (ctx->status || strcmp(name, "MASTODON_VERSION_METADATA") == 0)
+        return;
+    strbuf path = STRBUF_INIT;
+    sb_printf(&path, "%s/%s.default", ctx->dir, name);
+    if (write_text(path.data, value) < 0)
+        ctx->status = 1;
+    else
+        sb_printf(&ctx->names, "%s%s", ctx->names.len ? ", " : "", name);
+    sb_free(&path);
+}
+
+static int cnb_stamp(const char *app_dir, const char *layer_dir)
+{
+    struct app_facts facts;
+    if (app_facts_read(app_dir, &facts) < 0) /* not recorded by a build step: look */
+        app_facts_detect(app_dir, &facts);
+    struct stamp_ctx ctx = {NULL, 0, STRBUF_INIT};
+    strbuf dir = STRBUF_INIT;
+    sb_printf(&dir, "%s/env.launch", layer_dir);
+    if (mkdir_p(dir.data) < 0) {
+        msg_error("cannot create %s: %s", dir.data, strerror(errno));
+        sb_free(&dir);
+        return 1;
+    }
+    ctx.dir = dir.data;
+    stamp_runtime_defaults(app_dir, facts.mastodon, no_runtime_env, write_default, &ctx);
+    if (ctx.status == 0)
+        log_detail("env.launch defaults from the stamp: %s", ctx.names.len ? ctx.names.data : "none (version unknown)");
+    sb_free(&ctx.names);
+    sb_free(&dir);
+    return ctx.status;
+}
+
 int cmd_cnb(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "launch") == 0)
         return cnb_launch(argv[2], argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "layer") == 0)
         return cnb_layer(argc - 2, argv + 2);
+    if (argc == 4 && strcmp(argv[1], "stamp") == 0)
+        return cnb_stamp(argv[2], argv[3]);
     msg_error("usage: solodyno cnb launch APP_DIR LAYERS_DIR LAYER\n"
-              "       solodyno cnb layer FILE TYPES [KEY=VALUE ...]");
+              "       solodyno cnb layer FILE TYPES [KEY=VALUE ...]\n"
+              "       solodyno cnb stamp APP_DIR LAYER_DIR");
     return 2;
 }

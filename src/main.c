@@ -16,7 +16,8 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
-    {"cnb", cmd_cnb, "cnb launch|layer ...          write Cloud Native Buildpack files (bin/build)"},
+    {"cnb", cmd_cnb, "cnb launch|layer|stamp ...    write Cloud Native Buildpack files (bin/build)"},
+    {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
 };
 
 int cmd_version(int argc, char **argv)

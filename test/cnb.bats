@@ -248,6 +248,35 @@ assert m["target_distro_name"] == "ubuntu" and m["target_distro_version"] == "24
   assert_success
 }
 
+@test "the source version stamp: SOURCE_VERSION from pack's --env becomes env.launch defaults; a bad one never" {
+  cnb_use_fixture mastodon
+  local sha=0123456789ABCDEF0123456789abcdef01234567
+  cnb_config_var SOURCE_VERSION "$sha"
+  cnb_build
+  assert_success
+  cnb_check
+  assert_success
+  local d="$CNB_LAYERS/solodyno/env.launch" lower=${sha,,}
+  assert_equal "$(cat "$CNB_APP/.solodyno/source-version")" "$lower"
+  assert_equal "$(cat "$d/SOURCE_VERSION.default")" "$lower"
+  assert_equal "$(cat "$d/SOURCE_COMMIT.default")" "$lower"
+  assert_equal "$(cat "$d/SOURCE_TAG.default")" "$lower" # Mastodon's source link
+  # Switchable at run time (SOLODYNO_VERSION_METADATA=0): left to exec.d.
+  assert_file_not_exists "$d/MASTODON_VERSION_METADATA.default"
+
+  # A value that is neither a hash nor a ref name is refused, never written.
+  cnb_restore
+  cnb_use_fixture mastodon
+  cnb_config_var SOURCE_VERSION '$(touch /tmp/pwned) "x'
+  cnb_build
+  assert_success
+  assert_output --partial "ignoring it"
+  run ls "$CNB_LAYERS/solodyno/env.launch"
+  refute_output --partial SOURCE
+  cnb_check
+  assert_success
+}
+
 @test "rebuild as the lifecycle restores it: no compile, and a complete, valid result again" {
   cnb_use_fixture mastodon
   cnb_recording_cc

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
+    {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
 };
 
 int cmd_version(int argc, char **argv)

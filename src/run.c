@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -200,10 +201,13 @@ static int load_members(struct supervisor *sv, const char *file, struct procfile
     strbuf diag = STRBUF_INIT;
     int rc = procfile_load(file, file, PROCFILE_WEB, pf, &diag);
     if (rc != 0) {
+        size_t len = diag.len;
+        while (len > 0 && diag.data[len - 1] == '\n') /* msg_error ends the line */
+            len--;
         if (rc > 0)
             msg_error("%s: no such file (it lists the processes to run together)", file);
         else
-            msg_error("%s", diag.data ? diag.data : file);
+            msg_error("%.*s", (int)len, len ? diag.data : "");
         sb_free(&diag);
         return -1;
     }
@@ -300,9 +304,20 @@ static int set_up_signals(struct supervisor *sv)
 static void reset_signals_for_child(void)
 {
     sigset_t none;
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL); /* glibc refuses its own internal signals; fine */
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (sig >= 32 && sig < SIGRTMIN) {
+            /* glibc keeps these two for itself and refuses to touch them, yet
+             * a parent can leave them ignored (GNU make does). The system
+             * call resets them: an all-zero kernel sigaction is SIG_DFL, no
+             * flags, empty mask, whatever the architecture's layout. */
+            unsigned long dfl[8] = {0};
+            syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
+        } else {
+            signal(sig, SIG_DFL);
+        }
+    }
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -59,6 +59,16 @@ wait_exit() {
   SUP=""
 }
 
+# start_via_python <<'PY' ... PY: the Python program on stdin sets up what the
+# supervisor inherits (signal dispositions, mask, pending signals, stdout),
+# then becomes it with os.execv (argv[1] is solodyno, argv[2] the file).
+start_via_python() {
+  local program
+  program=$(cat)
+  python3 -c "$program" "$SOLODYNO" "$W/Procfile.web" >"$W/out" 2>"$W/err" 3>&- &
+  SUP=$!
+}
+
 # supervise [NAME=VALUE...]: runs the supervisor to its end.
 supervise() {
   start_supervisor "$@"
@@ -244,13 +254,12 @@ waiter() {
   { waiter a; waiter b; } | web_file
   # Python blocks SIGTERM, sends it to itself, then becomes the supervisor: the
   # signal is pending from the very start, before any member exists.
-  python3 - "$SOLODYNO" "$W/Procfile.web" >"$W/out" 2>"$W/err" 3>&- <<'PY' &
+  start_via_python <<'PY'
 import os, signal, sys
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 os.kill(os.getpid(), signal.SIGTERM)
 os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
 PY
-  SUP=$!
   wait_exit
   [ "$SUP_STATUS" -eq 143 ]
   run cat "$W/err"
@@ -279,14 +288,13 @@ PY
   } | web_file
   # Started from a parent that ignores SIGTERM, SIGINT, SIGHUP and SIGCHLD and
   # blocks SIGUSR1 and SIGTERM (both survive exec, as with `trap '' TERM`).
-  python3 - "$SOLODYNO" "$W/Procfile.web" >"$W/out" 2>"$W/err" 3>&- <<'PY' &
+  start_via_python <<'PY'
 import os, signal, sys
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
     signal.signal(s, signal.SIG_IGN)
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM})
 os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
 PY
-  SUP=$!
   wait_until 10 test -s "$W/probe.pid"
   local probe
   probe=$(cat "$W/probe.pid")
@@ -371,7 +379,7 @@ PY
 # ---- 9. output ---------------------------------------------------------------------
 
 @test "run: output lines are prefixed with padded names; blank lines kept; a last line without newline flushed" {
-  { echo "a: printf 'one\\n\\nthree\\nno newline at the end'; sleep 0.3"
+  { printf '%s\n' "a: printf 'one\\n\\nthree\\nno newline at the end'; sleep 0.3"
     echo "longname: echo to stdout; echo to stderr >&2; sleep $S1"
   } | web_file
   supervise
@@ -392,7 +400,7 @@ PY
   for m in one two; do
     local other=two
     [ "$m" = two ] && other=one
-    echo "$m: awk 'BEGIN { x = sprintf(\"%080d\", 0); for (i = 0; i < 10000; i++) { printf \"$m %05d %s\\n\", i, x; printf \"$m-err %05d\\n\", i > \"/dev/stderr\" } }'; touch $W/$m.done; while [ ! -e $W/$other.done ]; do sleep 0.05; done"
+    printf '%s\n' "$m: awk 'BEGIN { x = sprintf(\"%080d\", 0); for (i = 0; i < 10000; i++) { printf \"$m %05d %s\\n\", i, x; printf \"$m-err %05d\\n\", i > \"/dev/stderr\" } }'; touch $W/$m.done; while [ ! -e $W/$other.done ]; do sleep 0.05; done"
   done | web_file
   supervise
   [ "$SUP_STATUS" -eq 0 ]
@@ -475,7 +483,7 @@ PY
   } | web_file
   # stdout is a pipe nobody reads any more; SIGPIPE at its default, so a write
   # without care would kill the supervisor.
-  python3 - "$SOLODYNO" "$W/Procfile.web" 2>"$W/err" 3>&- <<'PY' &
+  start_via_python <<'PY'
 import os, signal, sys
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 r, w = os.pipe()
@@ -483,7 +491,6 @@ os.close(r)
 os.dup2(w, 1)
 os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
 PY
-  SUP=$!
   wait_exit
   [ "$SUP_STATUS" -eq 3 ]
   run cat "$W/err"

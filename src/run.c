@@ -405,6 +405,9 @@ static void write_lines(struct supervisor *sv, struct member *m, struct stream *
 
 static void keep_partial(struct stream *s, const char *data, size_t len)
 {
+    s->partial_len = 0;
+    if (len == 0)
+        return;
     if (len > s->partial_cap) {
         char *grown = realloc(s->partial, len);
         if (!grown) {
@@ -436,7 +439,8 @@ static bool pump(struct supervisor *sv, struct member *m, struct stream *s)
     size_t max = LOG_LINE_MAX - m->prefix_len; /* content of one output line */
     char *buf = sv->buf;                       /* max + 1 bytes: room for its "\n" */
 
-    memcpy(buf, s->partial, s->partial_len);
+    if (s->partial_len)
+        memcpy(buf, s->partial, s->partial_len);
     ssize_t n = read(s->fd, buf + s->partial_len, max + 1 - s->partial_len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return false;

@@ -379,8 +379,8 @@ PY
 # ---- 9. output ---------------------------------------------------------------------
 
 @test "run: output lines are prefixed with padded names; blank lines kept; a last line without newline flushed" {
-  { printf '%s\n' "a: printf 'one\\n\\nthree\\nno newline at the end'; sleep 0.3"
-    echo "longname: echo to stdout; echo to stderr >&2; sleep $S1"
+  { printf '%s\n' "a: printf 'one\\n\\nthree\\nno newline at the end'; while [ ! -e $W/l.done ]; do sleep 0.05; done"
+    echo "longname: echo to stdout; echo to stderr >&2; touch $W/l.done; sleep $S1"
   } | web_file
   supervise
   run grep '^a ' "$W/out"
@@ -428,11 +428,13 @@ PY
 
 @test "run: a 1 MiB line is split into prefixed lines, not dropped, nor cut inside a UTF-8 character; invalid UTF-8 passes through" {
   cat >"$W/Procfile.web" <<EOF
-big: head -c 1048576 /dev/zero | tr '\\0' y; echo; printf 'bad \\377\\376 bytes\\n'; sleep 0.3
-euro: python3 -c 'print("€" * 20000)'; sleep 0.3
-other: sleep $S1
+big: head -c 1048576 /dev/zero | tr '\\0' y; echo; printf 'bad \\377\\376 bytes\\n'; touch $W/big.done; sleep $S1
+euro: python3 -c 'print("€" * 20000)'; touch $W/euro.done; sleep $S2
 EOF
-  supervise
+  start_supervisor
+  wait_until 30 test -e "$W/big.done" -a -e "$W/euro.done"
+  kill -TERM "$SUP"
+  wait_exit
   python3 - "$W/out" <<'PY'
 import sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")
@@ -440,13 +442,13 @@ assert lines[-1] == b""
 lines = lines[:-1]
 def of(prefix):
     return [l[len(prefix):] for l in lines if l.startswith(prefix)]
-big, euro = of(b"big   | "), of(b"euro  | ")
+big, euro = of(b"big  | "), of(b"euro | ")
 assert len(big) + len(euro) == len(lines)
 assert big[-1] == b"bad \xff\xfe bytes", big[-1][-100:]
 assert b"".join(big[:-1]) == b"y" * 1048576
 # Heroku splits log lines longer than 10,000 bytes; ours never are.
 assert max(len(l) for l in lines) == 10000, max(len(l) for l in lines)
-assert len(big) - 1 == -(-1048576 // (10000 - 8))
+assert len(big) - 1 == -(-1048576 // (10000 - 7))
 assert len(euro) > 1
 for piece in euro:
     piece.decode("utf-8")  # each piece is whole characters
@@ -585,4 +587,92 @@ PY
   [ "$status" -eq 7 ]
   [[ "$stderr" == *"ERROR SUMMARY: 0 errors"* ]]
   [ "$(grep -c '^talker | line' <<<"$output")" -eq 1000 ]
+}
+
+# ---- 11. end to end with the real programs --------------------------------------------
+
+# A Redis of our own on a free port, stopped in teardown.
+start_redis() {
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/redis.log" 2>&1 3>&- &
+  REDIS_PID=$!
+  wait_until 10 redis_ping
+}
+
+redis_ping() {
+  [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+}
+
+rcli() {
+  redis-cli -p "$REDIS_PORT" "$@"
+}
+
+# Builds the fixture with bin/compile and starts its web dyno: Puma and Sidekiq
+# under solodyno run, with Redis at $REDIS_PORT.
+start_real_web_dyno() {
+  command -v puma >/dev/null && command -v sidekiq >/dev/null && command -v redis-server >/dev/null ||
+    fail "puma, sidekiq and redis-server are needed (test/packages.txt)"
+  use_fixture real-puma-sidekiq
+  compile_app
+  assert_success
+  start_redis
+  config_var REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
+  config_var RUN_WORKER true
+  # Until the .profile block puts .solodyno/bin on PATH (issue 5), the dyno
+  # gets it here; the real Debian programs, not the stubs.
+  start_dyno web -e "PATH=$APP/.solodyno/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+  wait_until 60 http_get "$DYNO_PORT"
+  wait_until 60 grep -q "sidekiq | .*Booting Sidekiq" "$DYNO_OUT"
+}
+
+# enqueue MARKER SECONDS: a SleepJob through Sidekiq::Client; prints its jid.
+enqueue() {
+  (cd "$APP" && REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" ruby enqueue.rb "$1" "$2" 2>/dev/null)
+}
+
+job_started() {
+  [[ -n "$(rcli lrange "$1:started" 0 -1)" ]]
+}
+
+@test "run, real programs: Puma answers, and a Heroku-style stop during a Sidekiq job loses no job" {
+  start_real_web_dyno
+  run http_get "$DYNO_PORT"
+  assert_output --partial "hello from puma"
+  local jid
+  jid=$(enqueue job1 2)
+  [ -n "$jid" ]
+  wait_until 30 job_started job1
+  stop_dyno
+  [ "$DYNO_STATUS" -eq 143 ]
+  # No job lost: done, or handed back to the queue by Sidekiq's shutdown.
+  if [[ -z "$(rcli get job1:done)" ]]; then
+    run rcli lrange queue:default 0 -1
+    assert_output --partial "\"jid\":\"$jid\""
+  fi
+  run cat "$DYNO_OUT"
+  assert_output --partial "solodyno: SIGTERM received"
+  assert_output --partial "puma    | - Gracefully stopping, waiting for requests to finish"
+  assert_output --regexp "sidekiq \| .*INFO: Bye!"
+  assert_output --partial "solodyno: sidekiq exited with status 0"
+  # Within the grace: neither our SIGKILL nor bin/local's (Heroku's) was needed.
+  refute_output --partial "SIGKILL to"
+  refute_output --partial "processes left after"
+}
+
+@test "run, real programs: a job longer than Sidekiq's shutdown timeout is pushed back to Redis" {
+  start_real_web_dyno -e SIDEKIQ_TIMEOUT=1
+  local jid
+  jid=$(enqueue job2 30)
+  wait_until 30 job_started job2
+  stop_dyno
+  [ "$DYNO_STATUS" -eq 143 ]
+  run rcli get job2:done
+  assert_output ""
+  run rcli lrange queue:default 0 -1
+  assert_output --partial "\"jid\":\"$jid\""
+  run cat "$DYNO_OUT"
+  assert_output --regexp "sidekiq \| .*Pushed 1 jobs back to Redis"
+  refute_output --partial "SIGKILL to"
+  refute_output --partial "processes left after"
 }

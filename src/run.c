@@ -60,8 +60,17 @@
  * not our child (we get no SIGCHLD for those). */
 #define STOP_POLL_MS 100
 
+/* A busy stream is read up to this many times before the others get their
+ * turn: fewer poll() calls under load, and no member can starve another. */
+#define READS_PER_TURN 8
+
+/* One read() from a member takes up to this much (half a default pipe): big
+ * enough for few system calls under load, small enough for a small process.
+ * It must exceed LOG_LINE_MAX, so an unfinished line always fits. */
+#define READ_SIZE (32 * 1024)
+
 /* Lines passed to one writev(): two iovecs each (prefix, line). */
-#define LINES_PER_WRITE 128
+#define LINES_PER_WRITE 256
 
 /* One output stream (stdout or stderr) of a member, when prefixing. */
 struct stream {
@@ -97,7 +106,7 @@ struct supervisor {
     bool killed;              /* SIGKILL was sent */
     bool strays_signalled;    /* processes that left the member groups got stop_signal */
 
-    char *buf;                /* read buffer shared by every stream: LOG_LINE_MAX + 1 */
+    char *buf;                /* read buffer shared by every stream: READ_SIZE */
     bool out_broken[3];       /* our fd 1 or 2 failed (EPIPE): drop what goes there */
 };
 
@@ -257,8 +266,12 @@ static void make_prefixes(struct supervisor *sv)
             width = strlen(sv->members[i].name);
     for (size_t i = 0; i < sv->n; i++) {
         struct member *m = &sv->members[i];
+        size_t len = strlen(m->name);
         strbuf sb = STRBUF_INIT;
-        sb_printf(&sb, "%-*s | ", (int)width, m->name);
+        sb_append_len(&sb, m->name, len);
+        while (len++ < width)
+            sb_append_char(&sb, ' ');
+        sb_append(&sb, " | ");
         m->prefix_len = sb.len;
         m->prefix = sb_take(&sb);
     }
@@ -377,10 +390,11 @@ static size_t split_point(const char *s, size_t max)
     return cut > 0 ? cut : max;
 }
 
-/* Writes data as prefixed lines: each line ends in "\n" (added when missing),
- * and every line goes out in the same writev() as its prefix. */
+/* Writes data as prefixed lines, each in the same writev() as its prefix. A
+ * line longer than max bytes is split into pieces of at most max; a piece
+ * without a line end (a split, or the last bytes of a stream) gets one. */
 static void write_lines(struct supervisor *sv, struct member *m, struct stream *s,
-                        const char *data, size_t len, bool add_newline)
+                        const char *data, size_t len, size_t max)
 {
     struct iovec iov[2 * LINES_PER_WRITE + 1];
     int cnt = 0;
@@ -388,12 +402,13 @@ static void write_lines(struct supervisor *sv, struct member *m, struct stream *
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *next = nl ? nl + 1 : end;
+        size_t content = (size_t)((nl ? nl : end) - p);
+        size_t take = content > max ? split_point(p, max) : nl ? content + 1 : content;
         iov[cnt++] = (struct iovec){.iov_base = m->prefix, .iov_len = m->prefix_len};
-        iov[cnt++] = (struct iovec){.iov_base = (void *)p, .iov_len = (size_t)(next - p)};
-        if (!nl && add_newline)
+        iov[cnt++] = (struct iovec){.iov_base = (void *)p, .iov_len = take};
+        if (p[take - 1] != '\n')
             iov[cnt++] = (struct iovec){.iov_base = "\n", .iov_len = 1};
-        p = next;
+        p += take;
         if (cnt >= 2 * LINES_PER_WRITE) {
             write_all(sv, s->to, iov, cnt);
             cnt = 0;
@@ -431,22 +446,21 @@ static void close_stream(struct stream *s)
 }
 
 /* Reads once from a member's pipe and passes on every complete line. The
- * start of an unfinished line waits in s->partial for the next read; a line
- * longer than the maximum is split. Returns false at the end of the stream or
- * when there was nothing to read. */
+ * start of an unfinished line waits in s->partial for the next read, unless it
+ * is already longer than a log line: then its full-size pieces go now. Returns
+ * false at the end of the stream or when there was nothing to read. */
 static bool pump(struct supervisor *sv, struct member *m, struct stream *s)
 {
     size_t max = LOG_LINE_MAX - m->prefix_len; /* content of one output line */
-    char *buf = sv->buf;                       /* max + 1 bytes: room for its "\n" */
+    char *buf = sv->buf;                       /* READ_SIZE bytes */
 
     if (s->partial_len)
         memcpy(buf, s->partial, s->partial_len);
-    ssize_t n = read(s->fd, buf + s->partial_len, max + 1 - s->partial_len);
+    ssize_t n = read(s->fd, buf + s->partial_len, READ_SIZE - s->partial_len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return false;
     if (n <= 0) { /* the end: every process holding the write end is gone */
-        if (s->partial_len)
-            write_lines(sv, m, s, buf, s->partial_len, true);
+        write_lines(sv, m, s, buf, s->partial_len, max);
         close_stream(s);
         return false;
     }
@@ -454,9 +468,9 @@ static bool pump(struct supervisor *sv, struct member *m, struct stream *s)
     size_t len = s->partial_len + (size_t)n;
     const char *last_nl = memrchr(buf, '\n', len);
     size_t whole = last_nl ? (size_t)(last_nl - buf) + 1 : 0;
-    if (len - whole > max) /* a full buffer without a line end: split the line */
+    while (len - whole > max)
         whole += split_point(buf + whole, max);
-    write_lines(sv, m, s, buf, whole, true);
+    write_lines(sv, m, s, buf, whole, max);
     keep_partial(s, buf + whole, len - whole);
     return true;
 }
@@ -474,8 +488,7 @@ static void drain_output(struct supervisor *sv)
             while (s->fd >= 0 && pump(sv, m, s))
                 ;
             if (s->fd >= 0) {
-                if (s->partial_len)
-                    write_lines(sv, m, s, s->partial, s->partial_len, true);
+                write_lines(sv, m, s, s->partial, s->partial_len, LOG_LINE_MAX - m->prefix_len);
                 close_stream(s);
             }
         }
@@ -772,12 +785,12 @@ static void supervise(struct supervisor *sv)
         /* Output first, so a member's last lines come before the note saying
          * it ended. */
         for (size_t i = 1; i < k; i++)
-            if (fds[i].revents)
-                pump(sv, owner[i], of[i]);
+            for (int reads = 0; fds[i].revents && reads < READS_PER_TURN; reads++)
+                if (!pump(sv, owner[i], of[i]))
+                    break;
         if (fds[0].revents)
             read_signals(sv);
         enforce_deadline(sv);
-        reap_children(sv); /* cheap, and covers a coalesced SIGCHLD */
         check_groups(sv);
     }
     free(fds);
@@ -834,7 +847,7 @@ int cmd_run(int argc, char **argv)
     sv.prefix = prefix_setting >= 0 ? prefix_setting == 1 : sv.n > 1;
     if (sv.prefix) {
         make_prefixes(&sv);
-        sv.buf = malloc(LOG_LINE_MAX + 1);
+        sv.buf = malloc(READ_SIZE);
         if (!sv.buf) {
             msg_error("out of memory");
             goto out;

@@ -280,7 +280,7 @@ static void make_prefixes(struct supervisor *sv)
 /* ---- signals ------------------------------------------------------------- */
 
 /* Blocks the signals we act on (they are read from a signalfd instead), before
- * any member exists: one sent during start-up then waits for the loop. */
+ * anything else: one sent during start-up then waits for the loop. */
 static int set_up_signals(struct supervisor *sv)
 {
     static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD};
@@ -506,7 +506,7 @@ static int make_pipe(int fds[2])
     return 0;
 }
 
-/* The child side of a member: never returns. Only async-signal-safe calls. */
+/* The child side of a member, between fork and exec: never returns. */
 static void become_member(const struct supervisor *sv, const struct member *m, pid_t supervisor,
                           int out_w, int err_w)
 {
@@ -842,7 +842,9 @@ int cmd_run(int argc, char **argv)
     struct procfile pf = {0};
     int prefix_setting, rc = 1;
 
-    if (read_settings(&sv, &prefix_setting) != 0 || load_members(&sv, file, &pf) != 0)
+    /* Signals first: from here on, a SIGTERM waits for the loop. */
+    if (set_up_signals(&sv) != 0 || read_settings(&sv, &prefix_setting) != 0 ||
+        load_members(&sv, file, &pf) != 0)
         goto out;
     sv.prefix = prefix_setting >= 0 ? prefix_setting == 1 : sv.n > 1;
     if (sv.prefix) {
@@ -858,13 +860,13 @@ int cmd_run(int argc, char **argv)
         msg_error("cannot open /dev/null: %s", strerror(errno));
         goto out;
     }
-    if (enter_app_dir(file) != 0 || set_up_signals(&sv) != 0)
+    if (enter_app_dir(file) != 0)
         goto out;
 
     for (size_t i = 0; i < sv.n; i++) {
         if (spawn_member(&sv, &sv.members[i]) != 0) {
-            /* Stop what did start; there is no dyno without every member. */
-            sv.n = i;
+            /* Stop what did start (members not started have no group to
+             * signal); there is no dyno without every member. */
             begin_stop(&sv, SIGTERM, 1);
             break;
         }

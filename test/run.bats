@@ -502,6 +502,17 @@ PY
   assert_failure
 }
 
+@test "run: a member that cannot be started stops those that did; exit 1" {
+  { for m in a b c d; do echo "$m: sleep $S1"; done; } | web_file
+  # Few file descriptors: the second member's pipes cannot be made.
+  run bash -c 'ulimit -n 10; exec "$0" run "$1"' "$SOLODYNO" "$W/Procfile.web"
+  [ "$status" -eq 1 ]
+  assert_output --partial "solodyno: error: cannot start b: pipe: Too many open files"
+  assert_output --partial "solodyno: a was killed by SIGTERM"
+  run alive "sleep $S1"
+  assert_failure
+}
+
 # ---- 10. errors --------------------------------------------------------------------
 
 @test "run: no member enabled: a clear error naming the variables, exit 1" {

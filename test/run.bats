@@ -504,8 +504,12 @@ PY
 
 @test "run: a member that cannot be started stops those that did; exit 1" {
   { for m in a b c d; do echo "$m: sleep $S1"; done; } | web_file
-  # Few file descriptors: the second member's pipes cannot be made.
-  run bash -c 'ulimit -n 10; exec "$0" run "$1"' "$SOLODYNO" "$W/Procfile.web"
+  # Few file descriptors (and none inherited): the second member's pipes
+  # cannot be made.
+  run python3 -c 'import os, resource, sys
+os.closerange(3, 65536)
+resource.setrlimit(resource.RLIMIT_NOFILE, (10, 10))
+os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])' "$SOLODYNO" "$W/Procfile.web"
   [ "$status" -eq 1 ]
   assert_output --partial "solodyno: error: cannot start b: pipe: Too many open files"
   assert_output --partial "solodyno: a was killed by SIGTERM"

@@ -626,8 +626,10 @@ rcli() {
 # Builds the fixture with bin/compile and starts its web dyno: Puma and Sidekiq
 # under solodyno run, with Redis at $REDIS_PORT.
 start_real_web_dyno() {
-  command -v puma >/dev/null && command -v sidekiq >/dev/null && command -v redis-server >/dev/null ||
-    fail "puma, sidekiq and redis-server are needed (test/packages.txt)"
+  local program
+  for program in puma sidekiq redis-server redis-cli ruby; do
+    command -v "$program" >/dev/null || fail "$program is needed (see test/packages.txt)"
+  done
   use_fixture real-puma-sidekiq
   compile_app
   assert_success

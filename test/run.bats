@@ -463,6 +463,10 @@ PY
   assert_output "$W/out"$'\n'"$W/err"
   run cat "$W/out"
   assert_output plain
+  # SOLODYNO_PREFIX=1 prefixes even a single member.
+  supervise SOLODYNO_PREFIX=1
+  run cat "$W/out"
+  assert_output "only | plain"
   { echo "a: readlink /proc/\$\$/fd/1 >$W/a.fd1; echo plain; sleep 0.3"
     echo "b: sleep $S1"
   } | web_file

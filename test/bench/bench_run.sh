@@ -151,4 +151,10 @@ print(f"throughput, {lines} lines of 100 bytes, median of 15 runs:")
 print(f"  plain pipe:              {plain * 1000:7.1f} ms  {lines / plain / 1e6:6.2f} M lines/s")
 print(f"  solodyno run (prefixed): {ours * 1000:7.1f} ms  {lines / ours / 1e6:6.2f} M lines/s")
 print(f"  ratio solodyno / plain pipe (throughput): {plain / ours:.2f}")
+# On a shared machine the wall time swings with the load; the CPU time spent
+# (all processes of each pipeline, mean of the runs) is steadier.
+cpu = {k: (r["user"] + r["system"]) for k, r in results.items()}
+print(f"  CPU time, mean: plain pipe {cpu['plain pipe'] * 1000:.0f} ms, "
+      f"solodyno run {cpu['solodyno run (prefixed)'] * 1000:.0f} ms "
+      f"(ratio {cpu['plain pipe'] / cpu['solodyno run (prefixed)']:.2f})")
 PY

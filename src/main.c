@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
+    {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
 };
 
 int cmd_version(int argc, char **argv)

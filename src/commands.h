@@ -7,5 +7,6 @@
 int cmd_version(int argc, char **argv);
 int cmd_cnb(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

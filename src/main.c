@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
     {"cnb", cmd_cnb, "cnb launch|layer|stamp ...    write Cloud Native Buildpack files (bin/build)"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
+    {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
 };
 
 int cmd_version(int argc, char **argv)

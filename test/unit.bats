@@ -24,3 +24,8 @@ setup() { common_setup; }
   run "$SOLODYNO_BUILD_DIR/unit/test_app_facts" "$FIXTURES/mastodon" "$BATS_TEST_TMPDIR"
   assert_success
 }
+
+@test "unit: env_value (strict SOLODYNO_GRACE and SOLODYNO_PREFIX values)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_env_value"
+  assert_success
+}

@@ -12,6 +12,9 @@
 #include "magick_policy.h"
 #include "quote.h"
 
+/* Mastodon's streaming server's own pool size when DB_POOL is unset. */
+#define STREAMING_DB_POOL 10u
+
 static char *xstrdup(const char *s)
 {
     char *d = strdup(s);
@@ -238,7 +241,14 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *), struc
         strbuf why = STRBUF_INIT;
         sb_printf(&why, "tuned: twice the most threads of one process here (%u)",
                   puma_threads > sidekiq_threads ? puma_threads : sidekiq_threads);
-        offer_number(r, "DB_POOL", tuning_db_pool(puma_threads, sidekiq_threads), why.data);
+        unsigned pool = tuning_db_pool(puma_threads, sidekiq_threads);
+        /* The streaming server reads DB_POOL too, for each of its workers:
+         * never below its own default. */
+        if (role->streaming && pool < STREAMING_DB_POOL) {
+            pool = STREAMING_DB_POOL;
+            sb_printf(&why, ", but at least %u for the streaming server", STREAMING_DB_POOL);
+        }
+        offer_number(r, "DB_POOL", pool, why.data);
         sb_free(&why);
     } else {
         note(r, "DB_POOL: neither Puma nor Sidekiq runs on this dyno");

@@ -265,7 +265,8 @@ export MALLOC_ARENA_MAX='2'"
   senv --shell -- RUN_STREAMING=true RUN_WORKER=true SOLODYNO_CPUS=8
   assert_equal "$(value STREAMING_CLUSTER_NUM)" 3
   assert_equal "$(value SIDEKIQ_THREADS)" 1
-  assert_equal "$(value DB_POOL)" 2
+  # the streaming server reads DB_POOL too: never below its own default of 10
+  assert_equal "$(value DB_POOL)" 10
   # Puma's dyno of the same app: no streaming server there
   senv --shell
   assert_equal "$(value STREAMING_CLUSTER_NUM)" "<unset>"

@@ -105,14 +105,14 @@ int cmd_profile(int argc, char **argv)
     const char *why;
     char *path = resolve_inside_app(app, ".profile", &why);
     if (!path) {
-        msg_error("%s/.profile: refusing to write it: %s", app, why);
+        log_warn("%s/.profile: refusing to write it: %s", app, why);
         return 1;
     }
     char *old = NULL;
     size_t len = 0;
     if (read_file(path, PROFILE_MAX, &old, &len) != 0) {
         if (errno != ENOENT) {
-            msg_error("%s/.profile: cannot read it (%s)", app,
+            log_warn("%s/.profile: cannot read it (%s)", app,
                       errno == EFBIG    ? "larger than 1 MiB"
                       : errno == EINVAL ? "not a regular file"
                                         : strerror(errno));
@@ -126,12 +126,12 @@ int cmd_profile(int argc, char **argv)
     size_t line = 0;
     int rc = 0;
     if (profile_rewrite(old ? old : "", len, &out, &why, &line) != 0) {
-        msg_error("%s/.profile line %zu: %s", app, line, why);
+        log_warn("%s/.profile line %zu: %s", app, line, why);
         rc = 1;
     } else if (old && out.len == len && !memcmp(out.data, old, len)) {
         log_detail(".profile: the solodyno block is up to date");
     } else if (write_file_atomic(path, out.data, out.len, -1) != 0) {
-        msg_error("%s/.profile: cannot write it (%s)", app, strerror(errno));
+        log_warn("%s/.profile: cannot write it (%s)", app, strerror(errno));
         rc = 1;
     } else {
         log_detail(".profile: %s the solodyno block (PATH, then `solodyno env --shell` at dyno start)",

@@ -102,7 +102,7 @@ void env_offer(void *ctx, const char *name, const char *value, const char *origi
     }
     /* The marker says the value is a buildpack's default, not the user's, so
      * whoever comes after us may replace it in turn. */
-    if (user || !strcmp(name, "WEB_CONCURRENCY")) {
+    if (user || by || !strcmp(name, "WEB_CONCURRENCY")) {
         char key[160];
         snprintf(key, sizeof key, "%s_SET_BY", name);
         struct env_entry *old = find(r, key);

@@ -333,6 +333,11 @@ export MALLOC_ARENA_MAX='2'"
   assert_equal "$(value MALLOC_ARENA_MAX)" 2
   assert_equal "$(value MALLOC_ARENA_MAX_SET_BY)" solodyno
 
+  # a marker left without its variable is made true again
+  senv --shell -- MALLOC_ARENA_MAX_SET_BY=heroku/ruby
+  assert_equal "$(value MALLOC_ARENA_MAX)" 2
+  assert_equal "$(value MALLOC_ARENA_MAX_SET_BY)" solodyno
+
   # our own value from an earlier eval is recomputed, not taken for the user's
   senv --shell -- WEB_CONCURRENCY=1 WEB_CONCURRENCY_SET_BY=solodyno SOLODYNO_MEMORY_MB=2560
   assert_equal "$(value WEB_CONCURRENCY)" 2

@@ -204,6 +204,17 @@ export MALLOC_ARENA_MAX='2'"
   assert_equal "$(value DB_POOL)" 20
 }
 
+@test "shared dynos give the table's row whether they see 8 CPUs or their share" {
+  local mb share
+  for mb_share in 512:1 1024:2; do
+    mb=${mb_share%:*} share=${mb_share#*:}
+    senv --shell -- SOLODYNO_MEMORY_MB="$mb" SOLODYNO_CPUS=8 RUN_WORKER=true
+    local seen=$output
+    senv --shell -- SOLODYNO_MEMORY_MB="$mb" SOLODYNO_CPUS="$share" RUN_WORKER=true
+    assert_output "$seen"
+  done
+}
+
 @test "roles: worker, one-off, release, other types, Fir names, DYNO unset" {
   cg_memory v2 $((512 * 1024 * 1024))
   senv --shell -- DYNO=worker.1 RUN_WORKER=true

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "magick_policy.h"
 #include "quote.h"
+#include "stamp.h"
 
 /* Mastodon's streaming server's own pool size when DB_POOL is unset. */
 #define STREAMING_DB_POOL 10u
@@ -296,7 +297,8 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *), struc
                  "tuned: one thread per image; parallelism comes from Puma and Sidekiq");
     offer_number(r, "MALLOC_ARENA_MAX", t->malloc_arena_max,
                  "tuned: 2 malloc arenas instead of 8 per CPU (Ruby memory bloat)");
-    /* The source-version stamp's variables join here through env_offer. */
+    /* The source-version stamp's variables, through the same rule. */
+    stamp_runtime_defaults(app_dir, r->facts.mastodon, lookup, env_offer, r);
 }
 
 void env_result_free(struct env_result *r)

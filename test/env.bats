@@ -297,6 +297,22 @@ export MALLOC_ARENA_MAX='2'"
   assert_equal "$(value WEB_CONCURRENCY)" 1
 }
 
+@test "the source-version stamp's variables go through the same rule" {
+  local hash=0123456789abcdef0123456789abcdef01234567
+  echo "$hash" >"$APP/.solodyno/source-version"
+  senv --shell
+  assert_equal "$(value SOURCE_VERSION)" "$hash"
+  assert_equal "$(value SOURCE_COMMIT)" "$hash"
+  assert_equal "$(value SOURCE_TAG)" "$hash"
+  assert_equal "$(value MASTODON_VERSION_METADATA)" 0123456
+  senv --shell -- SOURCE_TAG=v4.3.2
+  assert_equal "$(value SOURCE_TAG)" "<unset>"
+  assert_equal "$(value SOURCE_VERSION)" "$hash"
+  senv --explain -- SOURCE_TAG=v4.3.2
+  assert_line --regexp '^SOURCE_TAG +v4\.3\.2 +yours'
+  assert_line --regexp "^SOURCE_VERSION +$hash +stamp$"
+}
+
 @test "SERVICE_TIMEOUT and WAIT_TIMEOUT only where the app's code reads them" {
   senv --shell
   assert_equal "$(value SERVICE_TIMEOUT)" "<unset>"

@@ -144,6 +144,20 @@ start_and_wait() {
   stop_dyno
 }
 
+@test "the stamp's variables reach the app through the same block" {
+  use_fixture mastodon
+  config_var SOURCE_VERSION 0123456789abcdef0123456789abcdef01234567
+  config_var SOURCE_TAG my-tag
+  compile_app
+  assert_success
+  ensure_facts
+  start_and_wait web
+  assert_equal "$(stub_env puma SOURCE_VERSION)" 0123456789abcdef0123456789abcdef01234567
+  assert_equal "$(stub_env puma MASTODON_VERSION_METADATA)" 0123456
+  assert_equal "$(stub_env puma SOURCE_TAG)" my-tag
+  stop_dyno
+}
+
 @test "Sidekiq on the web dyno sees the same values, and its -c comes from them" {
   use_fixture mastodon
   # a process type of our own, run as the web dyno, to watch Sidekiq's view

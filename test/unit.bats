@@ -25,6 +25,11 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: env_value (strict SOLODYNO_GRACE and SOLODYNO_PREFIX values)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_env_value"
+  assert_success
+}
+
 @test "unit: tuning (cgroup values, DYNO names, the memory-budget model, ImageMagick sizes)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_tuning"
   assert_success

@@ -12,14 +12,6 @@ teardown() {
   fi
 }
 
-# The facts the build records about the app (the procfile step writes them);
-# written here only where this build does not record them yet.
-ensure_facts() {
-  if [[ ! -f "$APP/.solodyno/app-facts" ]]; then
-    printf 'mastodon=true\nmastodon_version=4.3.2\nreads=MAX_THREADS,WEB_CONCURRENCY\n' \
-      >"$APP/.solodyno/app-facts"
-  fi
-}
 
 # A .profile.d script that does what heroku/nodejs's WEB_CONCURRENCY.sh does:
 # a memory-based default, marked as the buildpack's, unless the user set one.
@@ -48,11 +40,15 @@ start_and_wait() {
   compile_app
   assert_success
   assert_output --partial ".profile: added the solodyno block"
+  assert_output --partial ".solodyno/app-facts: Mastodon 4.3.2"
   assert_output --partial "runtime defaults: tuned at every dyno start"
   run cat "$APP/.profile"
   assert_line --index 0 --partial "# >>> solodyno: runtime defaults"
   assert_line --index 3 '  eval "$("$HOME/.solodyno/bin/solodyno" env --shell)"'
   assert_line "# <<< solodyno <<<"
+  # the facts solodyno env reads at dyno start are recorded
+  run grep -x 'mastodon=true' "$APP/.solodyno/app-facts"
+  assert_success
   cp "$APP/.profile" "$BATS_TEST_TMPDIR/first"
   compile_app
   assert_success
@@ -124,7 +120,6 @@ start_and_wait() {
   config_var RUN_WORKER true
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web
   assert_equal "$(stub_env puma WEB_CONCURRENCY)" 1
   assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" solodyno
@@ -150,7 +145,6 @@ start_and_wait() {
   config_var SOURCE_TAG my-tag
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web
   assert_equal "$(stub_env puma SOURCE_VERSION)" 0123456789abcdef0123456789abcdef01234567
   assert_equal "$(stub_env puma MASTODON_VERSION_METADATA)" 0123456
@@ -166,7 +160,6 @@ start_and_wait() {
   config_var SOLODYNO_MEMORY_MB 512
   compile_app
   assert_success
-  ensure_facts
   WAIT_FOR=sidekiq start_and_wait sidekiqhere --dyno web.1 -e RUN_WORKER=true
   run stub_argv sidekiq
   assert_line --index 1 -c
@@ -185,7 +178,6 @@ start_and_wait() {
   config_var SOLODYNO_CPUS 8
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web
   assert_equal "$(stub_env puma WEB_CONCURRENCY)" 2
   assert_equal "$(stub_env puma MAX_THREADS)" 4
@@ -200,7 +192,6 @@ start_and_wait() {
   config_var SOLODYNO_MEMORY_MB 512
   compile_app
   assert_success
-  ensure_facts
   # without our block, the script's value would stand
   run env -i HOME="$APP" bash -c 'cd "$HOME" && . .profile.d/WEB_CONCURRENCY.sh && echo "$WEB_CONCURRENCY $WEB_CONCURRENCY_SET_BY"'
   assert_output "2 heroku/nodejs"
@@ -218,7 +209,6 @@ start_and_wait() {
   config_var MAX_THREADS 7
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web -e RUN_WORKER=true
   assert_equal "$(stub_env puma WEB_CONCURRENCY)" 3
   assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" "<unset>"
@@ -236,7 +226,6 @@ start_and_wait() {
   config_var RUN_WORKER "true'\"; touch $pwned"
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web
   [[ ! -e "$pwned" ]]
   assert_equal "$(stub_env puma SIDEKIQ_CONCURRENCY)" "\$(touch $pwned)"
@@ -254,7 +243,6 @@ start_and_wait() {
   config_var SOLODYNO_MEMORY_MB 512
   compile_app
   assert_success
-  ensure_facts
   start_and_wait web -e RUN_WORKER=true
   run grep '^solodyno: ' "$DYNO_OUT"
   assert_output --partial "solodyno: 512 MB, "
@@ -267,7 +255,6 @@ start_and_wait() {
   config_var SOLODYNO_MEMORY_MB 512
   compile_app
   assert_success
-  ensure_facts
   local status_line='grep -E "^Sig(Ign|Blk):" /proc/self/status'
   run env -i HOME="$APP" DYNO=web.1 PATH=/usr/bin:/bin bash -c "cd \"\$HOME\" && $status_line"
   local baseline=$output
@@ -286,7 +273,6 @@ start_and_wait() {
   config_var SOLODYNO_MEMORY_MB 512
   compile_app
   assert_success
-  ensure_facts
   run env -i HOME="$APP" DYNO=web.1 PATH=/usr/bin:/bin bash -c 'cd "$HOME" && . ./.profile && echo "ok $WEB_CONCURRENCY"'
   assert_success
   assert_output "ok 1"

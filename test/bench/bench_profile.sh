@@ -15,8 +15,6 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/env"
 cp -a test/fixtures/mastodon "$tmp/app"
 STACK=heroku-24 bin/compile "$tmp/app" "$tmp/cache" "$tmp/env" >/dev/null 2>&1
-[[ -f "$tmp/app/.solodyno/app-facts" ]] ||
-  printf 'mastodon=true\nmastodon_version=4.3.2\nreads=MAX_THREADS,WEB_CONCURRENCY\n' >"$tmp/app/.solodyno/app-facts"
 
 # Apps that differ only in .profile: empty; ours; the floor of any block that
 # runs a program (one fork and exec, of /bin/true); the nodejs-style script.

@@ -412,8 +412,9 @@ check_refused() {
   SOURCE_VERSION=$HASH compile_app
   assert_success
   assert_equal "$(stamp)" "$HASH"
+  # (app-facts: what the build records for solodyno env)
   run ls -A "$APP/.solodyno"
-  assert_output $'bin\nsource-version'
+  assert_output $'app-facts\nbin\nsource-version'
 }
 
 @test "a stamp file that is a symlink out of the app is refused, and the outside file untouched" {

@@ -4,7 +4,6 @@
 # without git, unknown), what is refused, and what is written.
 # Each @test runs in its own subshell by design, and the helpers it calls read
 # the $APP, $ENV_DIR, $output and $status that same test set.
-# shellcheck disable=SC2030,SC2031
 
 load test_helper
 

@@ -2,8 +2,6 @@
 # solodyno stamp, through the real bin/compile on a copy of a fixture: where the
 # source version comes from (SOURCE_VERSION, the config var, the app's .git read
 # without git, unknown), what is refused, and what is written.
-# Each @test runs in its own subshell by design, and the helpers it calls read
-# the $APP, $ENV_DIR, $output and $status that same test set.
 
 load test_helper
 

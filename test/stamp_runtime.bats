@@ -3,8 +3,6 @@
 # block and `solodyno env`), only where not set, and what a pipeline promotion
 # keeps. Built with the real bin/compile, started with the dyno helper; what
 # counts is what the puma stub saw.
-# Each @test runs in its own subshell by design, and the helpers it calls read
-# the $APP, $ENV_DIR, $output and $status that same test set.
 
 load test_helper
 

@@ -8,5 +8,7 @@ int cmd_version(int argc, char **argv);
 int cmd_cnb(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 #endif

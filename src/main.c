@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"cnb", cmd_cnb, "cnb launch|layer|stamp ...    write Cloud Native Buildpack files (bin/build)"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
     {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
+    {"env", cmd_env, "env --shell|--exec-d|--explain print the tuned runtime defaults (--table: every dyno size)"},
+    {"profile", cmd_profile, "profile APP_DIR               write the managed block of APP_DIR/.profile"},
 };
 
 int cmd_version(int argc, char **argv)

@@ -3,7 +3,6 @@
 # lifecycle 0.21 runs them (test/cnb_helper.bash), their output checked against
 # the Buildpack API 0.10 spec. What needs `solodyno procfile/env/stamp/run` at
 # launch is in test/cnb_launch.bats.
-# shellcheck disable=SC2030,SC2031 # each test changes CNB_EXTRA_ENV for itself
 
 load test_helper
 load cnb_helper
@@ -454,6 +453,51 @@ assert d == {"types": {"launch": True, "build": False, "cache": True},
 @test "unit: cnb (launch.toml and layer TOML rendering)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_cnb"
   assert_success
+}
+
+# A generic app with its own one-dyno layout, left as it is (SOLODYNO_PROCFILE=keep).
+own_layout_app() {
+  cnb_use_fixture rails-generic
+  cnb_config_var SOLODYNO_PROCFILE keep
+  printf '%s\n' 'web: solodyno run Procfile.web' 'worker: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}' >"$CNB_APP/Procfile"
+  printf '%s\n' 'puma: bundle exec puma -C config/puma.rb' 'sidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}' >"$CNB_APP/Procfile.web"
+  cnb_own "$CNB_APP"
+}
+
+@test "launch: the web process runs its members through the launcher; exec.d's tuning and the role reach them" {
+  own_layout_app
+  cnb_build
+  assert_success
+  cnb_start web SOLODYNO_MEMORY_MB=512 RUN_WORKER=true SOLODYNO_GRACE=5
+  wait_until 20 cnb_stub_started puma
+  wait_until 20 cnb_stub_started sidekiq
+  run http_get "$CNB_PORT"
+  assert_success
+  # The 512 MB web-with-Sidekiq row, from exec.d (fd 3), as the processes see it.
+  assert_equal "$(cnb_stub_env puma DYNO)" web.1
+  assert_equal "$(cnb_stub_env puma WEB_CONCURRENCY)" 1
+  assert_equal "$(cnb_stub_env puma DB_POOL)" 6
+  assert_equal "$(cnb_stub_env puma MALLOC_ARENA_MAX)" 2
+  assert_equal "$(cnb_stub_env sidekiq SIDEKIQ_THREADS)" 1
+  run python3 -c 'import json, sys, glob; print(" ".join(json.load(open(glob.glob(sys.argv[1] + "/sidekiq.*.json")[0]))["argv"]))' "$CNB_STUB_LOG"
+  assert_output "sidekiq -c 1"
+  cnb_stop
+  assert_equal "$CNB_STATUS" 143
+}
+
+@test "launch: the worker process gets the worker's role and its own Sidekiq threads; platform values win" {
+  own_layout_app
+  cnb_build
+  assert_success
+  cnb_launch_env worker SOLODYNO_MEMORY_MB=512
+  assert_success
+  local threads
+  threads=$(python3 -c 'import json, sys; e = json.loads(sys.argv[1]); assert e["DYNO"] == "worker.1", e; print(e["SIDEKIQ_THREADS"])' "$output")
+  ((threads > 1)) # a dedicated worker runs more threads than one sharing a web dyno
+  cnb_launch_env web SOLODYNO_MEMORY_MB=512 WEB_CONCURRENCY=4 DYNO=web-12a34b56d-e78f9
+  assert_success
+  run python3 -c 'import json, sys; e = json.loads(sys.argv[1]); print(e["WEB_CONCURRENCY"], e["DYNO"])' "$output"
+  assert_output "4 web-12a34b56d-e78f9"
 }
 
 @test "the launch emulation itself follows the spec: env rules, process-specific dirs, exec.d on fd 3, layer bin/ on PATH" {

@@ -8,7 +8,6 @@
 # `solodyno procfile` (issue 3), `solodyno run` (issue 4), `solodyno env`
 # (issue 5) and `solodyno stamp` (issue 6). Each test skips, naming what is
 # missing, until they are in the helper.
-# shellcheck disable=SC2030,SC2031 # each test changes CNB_EXTRA_ENV for itself
 
 load test_helper
 load cnb_helper

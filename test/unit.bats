@@ -29,3 +29,13 @@ setup() { common_setup; }
   run "$SOLODYNO_BUILD_DIR/unit/test_env_value"
   assert_success
 }
+
+@test "unit: tuning (cgroup values, DYNO names, the memory-budget model, ImageMagick sizes)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_tuning"
+  assert_success
+}
+
+@test "unit: profile (the .profile block rewrite: in place, appended, CRLF, bad markers)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_profile"
+  assert_success
+}

@@ -37,7 +37,8 @@ static int simple_kind(const struct sh_toks *t, size_t from, size_t to)
     if (p >= to)
         return -1; /* only assignments or redirections */
     const char *prog = sh_basename(t->t[p].value);
-    if (!strcmp(prog, "sleep") || !strcmp(prog, "echo") || !strcmp(prog, "true") || !strcmp(prog, ":"))
+    if (!strcmp(prog, "sleep") || !strcmp(prog, "echo") || !strcmp(prog, "true") || !strcmp(prog, ":") ||
+        !strcmp(prog, "[") || !strcmp(prog, "[[") || !strcmp(prog, "test"))
         return -1;
     if (!strcmp(prog, "puma") || !strcmp(prog, "unicorn") || !strcmp(prog, "unicorn_rails"))
         return KIND_WEB;
@@ -131,15 +132,25 @@ static bool embeddable(const char *cmd)
     if (sh_lex(cmd, strlen(cmd), &t, &why) < 0)
         return false;
     bool ok = t.n > 0 && t.t[t.n - 1].kind == SH_WORD;
-    /* keywords that open a compound command are fine only if closed by it, and
-     * the shell tells us that, not us: keep those in bash -c. */
+    /* A compound command (if, while, ...) is fine only if the command closes
+     * it, which bash knows and we do not check: those go through bash -c. */
+    bool cmd_start = true;
     for (size_t i = 0; ok && i < t.n; i++) {
-        const char *v = t.t[i].kind == SH_WORD && !t.t[i].quoted ? t.t[i].value : "";
+        if (sh_is_separator(t.t[i].kind)) {
+            cmd_start = true;
+            continue;
+        }
+        if (t.t[i].kind != SH_WORD || t.t[i].redir_target || !cmd_start)
+            continue;
+        const char *v = t.t[i].quoted ? "" : t.t[i].value;
         if (!strcmp(v, "if") || !strcmp(v, "then") || !strcmp(v, "else") || !strcmp(v, "fi") ||
             !strcmp(v, "elif") || !strcmp(v, "while") || !strcmp(v, "until") || !strcmp(v, "for") ||
             !strcmp(v, "do") || !strcmp(v, "done") || !strcmp(v, "case") || !strcmp(v, "esac") ||
-            !strcmp(v, "function") || !strcmp(v, "select"))
+            !strcmp(v, "function") || !strcmp(v, "select") || !strcmp(v, "{") || !strcmp(v, "}") ||
+            !strcmp(v, "[[") || !strcmp(v, "coproc"))
             ok = false;
+        if (!sh_is_assignment(t.t[i].value))
+            cmd_start = false;
     }
     sh_toks_free(&t);
     return ok;

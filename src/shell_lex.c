@@ -362,9 +362,22 @@ const char *sh_basename(const char *word)
     return slash ? slash + 1 : word;
 }
 
+static bool is_keyword(const struct sh_tok *t)
+{
+    static const char *const kw[] = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", NULL};
+    if (t->kind != SH_WORD || t->quoted)
+        return false;
+    for (int k = 0; kw[k]; k++)
+        if (!strcmp(t->value, kw[k]))
+            return true;
+    return false;
+}
+
 size_t sh_program_word(const struct sh_toks *toks, size_t from, size_t to)
 {
     bool after_env = false;
+    while (from < to && is_keyword(&toks->t[from]))
+        from++;
     for (size_t i = from; i < to; i++) {
         const struct sh_tok *t = &toks->t[i];
         if (t->kind != SH_WORD || t->redir_target)

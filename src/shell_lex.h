@@ -52,8 +52,9 @@ bool sh_is_separator(enum sh_tok_kind kind);
 bool sh_is_assignment(const char *word);
 
 /* The index of the program word of the simple command made of tokens
- * [from, to): assignments, redirections and wrappers that run the rest of the
- * line (exec, env, nice, nohup, time, bundle exec, jemalloc.sh) are skipped.
+ * [from, to): keywords before it (if, then, else, fi, do, !), assignments,
+ * redirections and wrappers that run the rest of the line (exec, env, nice,
+ * nohup, time, bundle exec, jemalloc.sh) are skipped.
  * Returns `to` when the simple command runs no program. */
 size_t sh_program_word(const struct sh_toks *toks, size_t from, size_t to);
 

@@ -587,6 +587,13 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
     if (changed) {
         procfile_render(&pf, &out->procfile);
         out->outcome = LAYOUT_CHANGED;
+        if (!pf.bom && out->procfile.len >= 3 && !memcmp(out->procfile.data, "\xEF\xBB\xBF", 3)) {
+            /* Dropping an earlier duplicate put first a line that starts with
+             * a byte order mark, which would then read as the file's. */
+            WARN("Procfile: rewriting it would put a line starting with a byte order mark first, which changes "
+                 "how it reads. The Procfile is left as it is.");
+            out->outcome = LAYOUT_KEPT;
+        }
     } else {
         out->outcome = LAYOUT_UNCHANGED;
         sb_free(&out->procfile_web);

@@ -410,11 +410,12 @@ golden() {
   cmp "$BATS_TEST_TMPDIR/mine" "$APP/Procfile.web"
 }
 
-# strict_web_fails CONTENT EXPECTED...: a Procfile.web with CONTENT fails the
-# build with each EXPECTED text in the log, and nothing is changed.
+# strict_web_fails CONTENT EXPECTED...: a Procfile.web with CONTENT (printf
+# escapes such as \n, \0, \xff expanded) fails the build with each EXPECTED
+# text in the log, and nothing is changed.
 strict_web_fails() {
   use_fixture mastodon
-  printf "$1" >"$APP/Procfile.web"
+  printf '%b' "$1" >"$APP/Procfile.web"
   shift
   cp "$APP/Procfile" "$BATS_TEST_TMPDIR/before"
   compile_app

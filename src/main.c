@@ -16,7 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
-    {"procfile", cmd_procfile, "procfile APP_DIR [ENV_DIR]    inject the one-dyno process layout (build)"},
+    {"procfile", cmd_procfile, "procfile APP_DIR [ENV_DIR]    inject the one-dyno process layout (build; --summary first: one line on it)"},
 };
 
 int cmd_version(int argc, char **argv)

@@ -316,6 +316,7 @@ struct walker {
     size_t n, cap;
     bool saw_wait;
     bool saw_control;
+    bool supervising; /* a wait, kill or exit was seen: nothing may start after it */
     strbuf dropped;
     const char *why;
     char detail[128];
@@ -359,7 +360,7 @@ static int walk(struct walker *w, const struct nlist *l, const char *var, bool n
 static int collapse_if(struct walker *w, const struct node *n, const char *var, bool negated,
                        const char *sleep_prefix)
 {
-    struct walker sub = {w->s, w->t, NULL, 0, 0, false, false, STRBUF_INIT, NULL, {0}};
+    struct walker sub = {w->s, w->t, NULL, 0, 0, false, false, false, STRBUF_INIT, NULL, {0}};
     int r = walk(&sub, &n->then_l, NULL, false, true, "");
     size_t then_n = sub.n;
     if (r == 0)
@@ -430,10 +431,16 @@ static int walk(struct walker *w, const struct nlist *l, const char *var, bool n
             const char *prog = w->t->t[n->from].value;
             if (!strcmp(prog, "wait"))
                 w->saw_wait = true;
+            if (strcmp(prog, "trap") != 0)
+                w->supervising = true;
             w->saw_control = true;
             if (w->dropped.len)
                 sb_append(&w->dropped, "; ");
             sb_append_len(&w->dropped, w->s + start, end - start);
+        } else if (w->supervising) {
+            w->why = "it starts a process after its wait, kill or exit";
+            set_detail(w, start, end);
+            r = -1;
         } else {
             strbuf cmd = STRBUF_INIT;
             sb_append(&cmd, sleep.data);
@@ -489,7 +496,7 @@ enum ol_status oneliner_parse(const char *cmd, size_t len, struct ol_result *res
         return finish(res, multi_hint ? OL_UNMAPPED : OL_OTHER, p.why, NULL);
     }
 
-    struct walker w = {cmd, &p.t, NULL, 0, 0, false, false, STRBUF_INIT, NULL, {0}};
+    struct walker w = {cmd, &p.t, NULL, 0, 0, false, false, false, STRBUF_INIT, NULL, {0}};
     enum ol_status st = OL_OK;
     if (walk(&w, &top, NULL, false, false, "") < 0) {
         st = finish(res, multi_hint ? OL_UNMAPPED : OL_OTHER, w.why, w.detail);

@@ -148,7 +148,7 @@ static bool lone_command(const char *cmd, struct sh_toks *t)
     return true;
 }
 
-/* web: [VAR=value ...] [exec] bin/heroku-web  — returns true and the
+/* web: [VAR=value ...] [exec] [bash|sh] bin/heroku-web — returns true and the
  * assignments' text in prefix. */
 static bool names_heroku_web(const char *cmd, strbuf *prefix)
 {
@@ -160,6 +160,8 @@ static bool names_heroku_web(const char *cmd, strbuf *prefix)
         i++;
     size_t assign_end = i ? t.t[i - 1].end : 0;
     if (i < t.n && !strcmp(t.t[i].value, "exec"))
+        i++;
+    if (i < t.n && (!strcmp(t.t[i].value, "bash") || !strcmp(t.t[i].value, "sh")))
         i++;
     bool yes = i + 1 == t.n && (!strcmp(t.t[i].value, "bin/heroku-web") || !strcmp(t.t[i].value, "./bin/heroku-web"));
     if (yes)

@@ -170,6 +170,8 @@ int main(void)
     CHECK(strstr(res.why, "condition") && strstr(res.why_detail, "RUN_WORKER"));
     CHECK(parse("if [ $RUN_WORKER != true ]; then sidekiq & fi; wait") == OL_UNMAPPED); /* unquoted in [ ] */
     CHECK(parse("trap 'kill 0' EXIT; puma & sidekiq & wait -n") == OL_UNMAPPED);
+    CHECK(parse("puma & exit; sidekiq & wait") == OL_UNMAPPED); /* sidekiq never ran */
+    CHECK(strstr(res.why, "after its wait") && !strcmp(res.why_detail, "sidekiq"));
     CHECK(parse("puma & (sidekiq) & wait -n") == OL_UNMAPPED);
     CHECK(parse("for i in 1 2; do sidekiq & done; wait") == OL_UNMAPPED);
     CHECK(parse("puma & sidekiq & wait -n; kill -SIGTERM -$$; wait 'unclosed") == OL_UNMAPPED);

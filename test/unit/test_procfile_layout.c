@@ -167,6 +167,8 @@ int main(void)
     CHECK(layout("web: bin/heroku-web\n", true, false) == LAYOUT_KEPT);
     CHECK(strstr(out.log.data, "cannot go into Procfile.web"));
     heroku_web = MASTODON_HEROKU_WEB;
+    CHECK(layout("web: exec bash ./bin/heroku-web\n", true, false) == LAYOUT_CHANGED);
+    CHECK(strstr(members(), "puma@!RUN_STREAMING: " PUMA "\n"));
     CHECK(layout("web: MALLOC_ARENA_MAX=2 bin/heroku-web\n", true, false) == LAYOUT_CHANGED);
     CHECK(strstr(members(), "puma@!RUN_STREAMING: MALLOC_ARENA_MAX=2 " PUMA "\n"));
     CHECK(strstr(members(), "streaming@RUN_STREAMING: MALLOC_ARENA_MAX=2 BIND=0.0.0.0 node ./streaming\n"));

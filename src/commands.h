@@ -6,5 +6,6 @@
  * returns the process exit status. */
 int cmd_version(int argc, char **argv);
 int cmd_procfile(int argc, char **argv);
+int cmd_stamp(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
     {"procfile", cmd_procfile, "procfile APP_DIR [ENV_DIR]    inject the one-dyno process layout (build; --summary first: one line on it)"},
+    {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
 };
 
 int cmd_version(int argc, char **argv)

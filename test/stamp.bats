@@ -413,7 +413,8 @@ check_refused() {
   assert_success
   assert_equal "$(stamp)" "$HASH"
   run ls -A "$APP/.solodyno"
-  assert_output $'bin\nsource-version'
+  # app-facts: written by the procfile step (the app's facts for solodyno env)
+  assert_output $'app-facts\nbin\nsource-version'
 }
 
 @test "a stamp file that is a symlink out of the app is refused, and the outside file untouched" {

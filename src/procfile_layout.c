@@ -516,8 +516,11 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
     } else if (in->has_procfile_web) {
         procfile_set(&pf, "web", LAYOUT_WEB_COMMAND, NULL, false);
         changed = true;
-        DETAIL("web: '%s' -> '%s' (the app's own Procfile.web, kept as it is)", web ? cut(web, ex, sizeof ex) : "",
-               LAYOUT_WEB_COMMAND);
+        if (web)
+            DETAIL("web: '%s' -> '%s' (the app's own Procfile.web, kept as it is)", cut(web, ex, sizeof ex),
+                   LAYOUT_WEB_COMMAND);
+        else
+            DETAIL("web: '%s' (added; the app's own Procfile.web, kept as it is)", LAYOUT_WEB_COMMAND);
     } else {
         int r = in->mastodon ? derive_mastodon(in, out, web, web_line, worker, &m)
                              : derive_generic(out, web, web_line, worker, &m);

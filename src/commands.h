@@ -6,6 +6,7 @@
  * returns the process exit status. */
 int cmd_version(int argc, char **argv);
 int cmd_cnb(int argc, char **argv);
+int cmd_procfile(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);

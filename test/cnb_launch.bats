@@ -4,10 +4,8 @@
 # rules, then exec.d with fd 3, then the process's command), with the stubs
 # standing in for Puma, Sidekiq and node.
 #
-# These need the build steps and runtime commands of other issues:
-# `solodyno procfile` (issue 3), `solodyno run` (issue 4), `solodyno env`
-# (issue 5) and `solodyno stamp` (issue 6). Each test skips, naming what is
-# missing, until they are in the helper.
+# These rely on the build steps and runtime commands of issues 3 to 6:
+# `solodyno procfile`, `solodyno run`, `solodyno env` and `solodyno stamp`.
 
 load test_helper
 load cnb_helper
@@ -19,22 +17,12 @@ setup() {
 
 teardown() { cnb_teardown; }
 
-# needs COMMAND...: skips the test unless solodyno has every sub-command.
-needs() {
-  local c usage
-  usage=$("$SOLODYNO_BUILD_DIR/solodyno" help)
-  for c in "$@"; do
-    grep -q "^  $c " <<<"$usage" || skip "needs 'solodyno $c' (not in this build yet)"
-  done
-}
-
 # json_get JSON NAME: one variable of cnb_launch_env's output.
 json_get() {
   python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], "<unset>"))' "$1" "$2"
 }
 
 @test "launch.toml of the Mastodon fixture after the Procfile step: web = solodyno run Procfile.web (default), worker, guarded release" {
-  needs procfile
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -54,7 +42,6 @@ assert sum(p.get("default", False) for p in procs.values()) == 1
 }
 
 @test "exec.d: run with fd 3 open, its TOML parses, all strings: the 512 MB web-with-Sidekiq row" {
-  needs procfile env
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -76,7 +63,6 @@ for k, v in want.items():
 }
 
 @test "launch env: each process's role comes from env.launch/<process>/DYNO.default; the platform's values win" {
-  needs procfile env
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -102,7 +88,6 @@ for k, v in want.items():
 }
 
 @test "the web process starts the Mastodon members through the launcher, and the stubs see the tuned values" {
-  needs procfile env run
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -126,7 +111,6 @@ for k, v in want.items():
 }
 
 @test "release: the migration runs as a one-off process (CNB has no release phase), skipped on a streaming app" {
-  needs procfile env
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -141,7 +125,6 @@ for k, v in want.items():
 }
 
 @test "the source version stamp: SOURCE_VERSION from pack's --env reaches every process as env.launch defaults" {
-  needs procfile env stamp
   cnb_use_fixture mastodon
   local sha=0123456789abcdef0123456789abcdef01234567
   cnb_config_var SOURCE_VERSION "$sha"
@@ -163,7 +146,6 @@ for k, v in want.items():
 }
 
 @test "after a rebuild without compiling, the image launches the same way" {
-  needs procfile env run
   cnb_use_fixture mastodon
   cnb_recording_cc
   cnb_build

@@ -40,7 +40,6 @@ start_and_wait() {
   compile_app
   assert_success
   assert_output --partial ".profile: added the solodyno block"
-  assert_output --partial ".solodyno/app-facts: Mastodon 4.3.2"
   assert_output --partial "runtime defaults: tuned at every dyno start"
   run cat "$APP/.profile"
   assert_line --index 0 --partial "# >>> solodyno: runtime defaults"

@@ -280,3 +280,17 @@ start_and_wait() {
   assert_success
   assert_output "ok unset"
 }
+
+@test "a one-off dyno (heroku run) sources .profile, yet solodyno env --explain still tells ours from yours" {
+  use_fixture mastodon
+  compile_app
+  assert_success
+  config_var MAX_THREADS 7
+  run "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" --dyno web.1 \
+    -e RUN_WORKER=true -e SOLODYNO_MEMORY_MB=512 -e "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin"
+  assert_success
+  assert_line --regexp '^DB_POOL +14 +tuned: '
+  assert_line --regexp '^MAGICK_MEMORY_LIMIT +268435456 +tuned: '
+  assert_line --regexp '^MAX_THREADS +7 +yours \(set, left alone\)$'
+  refute_line --partial 'SOLODYNO_DEFAULTS'
+}

@@ -1,9 +1,7 @@
 #!/usr/bin/env bats
 # The one-dyno layout on a dyno: the app built by the real bin/compile, its web
 # process started as Heroku would (bin/local), the stubs saying what ran.
-#
-# Needs `solodyno run` (another part of the project): until the built helper
-# has it, these tests are skipped, and only then.
+# .solodyno/bin reaches PATH through the app's .profile, as on Heroku.
 
 load test_helper
 
@@ -19,21 +17,16 @@ teardown() {
   fi
 }
 
-# build FIXTURE: the fixture through bin/compile; skips if the helper cannot
-# run Procfile.web yet.
+# build FIXTURE: the fixture through bin/compile.
 build() {
   use_fixture "$1"
   compile_app
   assert_success
-  if ! "$APP/.solodyno/bin/solodyno" help | grep -q '^  run '; then
-    skip "the built solodyno has no 'run' command yet"
-  fi
 }
 
-# web_dyno [-e NAME=VALUE ...]: starts the web process type. .solodyno/bin is
-# put on PATH as the app's .profile does on Heroku.
+# web_dyno [-e NAME=VALUE ...]: starts the web process type.
 web_dyno() {
-  start_dyno web -e "PATH=$APP/.solodyno/bin:$STUBS:/usr/local/bin:/usr/bin:/bin" -e "PROCFILE_DYNO_MARK=$MARK" "$@"
+  start_dyno web -e "PROCFILE_DYNO_MARK=$MARK" "$@"
 }
 
 @test "Mastodon, RUN_WORKER=true: puma and sidekiq start together on the web dyno, streaming does not" {
@@ -103,7 +96,4 @@ web_dyno() {
 build_app_in_place() {
   compile_app
   assert_success
-  if ! "$APP/.solodyno/bin/solodyno" help | grep -q '^  run '; then
-    skip "the built solodyno has no 'run' command yet"
-  fi
 }

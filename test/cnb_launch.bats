@@ -139,6 +139,12 @@ for k, v in want.items():
   assert_success
   assert_equal "$(json_get "$output" SOURCE_VERSION)" "$sha"
   assert_equal "$(json_get "$output" SOURCE_COMMIT)" "$sha"
+  assert_equal "$(json_get "$output" SOURCE_TAG)" "$sha"
+  # The version metadata comes from exec.d, so the run-time switch still works.
+  assert_equal "$(json_get "$output" MASTODON_VERSION_METADATA)" "${sha:0:7}"
+  cnb_launch_env web SOLODYNO_MEMORY_MB=512 SOLODYNO_VERSION_METADATA=0
+  assert_success
+  assert_equal "$(json_get "$output" MASTODON_VERSION_METADATA)" "<unset>"
   # A value the platform sets at run time wins over the default.
   cnb_launch_env web SOLODYNO_MEMORY_MB=512 SOURCE_VERSION=v9.9.9
   assert_success

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
+    {"slugignore", cmd_slugignore, "slugignore APP_DIR            removes .slugignore's matches (the local build)"},
 };
 
 int cmd_version(int argc, char **argv)

@@ -85,7 +85,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CLANG) $(STD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC)
+	$(CLANG) $(STD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRC)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	test/fuzz/run-all $(FUZZ_SECONDS) $(FUZZ_BIN)

@@ -47,3 +47,16 @@ assert "console" in t and "rake" in t, t
   assert_success
   assert_output '{"addons": [], "default_process_types": {}}'
 }
+
+@test "buildpack.toml parses and names what Heroku's registry reads" {
+  run python3 - "$BP_DIR/buildpack.toml" <<'PY'
+import sys, tomllib
+d = tomllib.load(open(sys.argv[1], "rb"))
+assert d["buildpack"]["name"] == "solodyno", d
+ignored = d["publish"]["Ignore"]["files"]
+assert "test/" in ignored and ".ci/" in ignored, ignored
+# Never leave out what the build needs at run time.
+assert not any(f.startswith(("bin", "src")) for f in ignored), ignored
+PY
+  assert_success
+}

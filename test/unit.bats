@@ -14,3 +14,13 @@ setup() { common_setup; }
   run "$SOLODYNO_BUILD_DIR/unit/test_fileio" "$BATS_TEST_TMPDIR"
   assert_success
 }
+
+@test "unit: procfile (both grammars, warnings and errors with line numbers, rewrites)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_procfile"
+  assert_success
+}
+
+@test "unit: app_facts (Mastodon detection, version, tunables read, file round trip)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_app_facts" "$FIXTURES/mastodon" "$BATS_TEST_TMPDIR"
+  assert_success
+}

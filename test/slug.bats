@@ -32,6 +32,11 @@ built_app() {
   assert_success
 }
 
+# count_tmp DIR: how many temporary slug files are in DIR.
+count_tmp() {
+  find "$1" -maxdepth 1 -name '*solodyno-tmp*' | wc -l
+}
+
 # extract SLUG DIR: GNU tar, as a user checking the slug would.
 extract() {
   mkdir -p "$2"
@@ -171,7 +176,8 @@ PY
 @test "slug: a path over 255 bytes, and names that are not UTF-8" {
   need_slug
   use_fixture rails-generic
-  local long="$APP/$(printf 'a%.0s' {1..120})/$(printf 'b%.0s' {1..120})/$(printf 'c%.0s' {1..100})"
+  local long
+  long="$APP/$(printf 'a%.0s' {1..120})/$(printf 'b%.0s' {1..120})/$(printf 'c%.0s' {1..100})"
   mkdir -p "$long"
   echo deep >"$long/file.txt"
   mkdir -p "$APP/odd"
@@ -289,7 +295,7 @@ PY
   assert_output --partial "public/packs/"
   run cat "$OUT/slug.tgz"
   assert_output "old"
-  run bash -c "ls -A '$OUT' | grep -c solodyno-tmp"
+  run count_tmp "$OUT"
   assert_output "0"
 }
 
@@ -298,7 +304,7 @@ PY
 # No slug at the target, no temporary file next to it.
 assert_nothing_written() {
   assert [ ! -e "$OUT/slug.tgz" ]
-  run bash -c "ls -A '$OUT' | grep -c solodyno-tmp"
+  run count_tmp "$OUT"
   assert_output "0"
 }
 
@@ -368,7 +374,7 @@ change_mid_pack() {
   pid=$!
   wait_until 20 stopped "$pid"
   # The temporary file exists while packing ...
-  run bash -c "ls -A '$OUT' | grep -c solodyno-tmp"
+  run count_tmp "$OUT"
   assert_output "1"
   kill -TERM "$pid"
   kill -CONT "$pid"
@@ -434,19 +440,19 @@ change_mid_pack() {
     local out=$output st=$status
     run cat "$small/slug.tgz"
     local kept=$output
-    run bash -c "ls -A '$small' | grep -c solodyno-tmp"
-    local tmps=$output
+    local tmps
+    tmps=$(count_tmp "$small")
     umount "$small"
     [ "$st" -eq 1 ]
     [[ "$out" == *"writing $small/slug.tgz: No space left on device"* ]]
   else
-    how=ulimit
+    how="ulimit -f"
     echo old >"$small/slug.tgz"
     run bash -c "ulimit -f 1024; exec '$SLUG_BIN' -o '$small/slug.tgz' '$APP'"
     [ "$status" -eq 1 ]
     [[ "$output" == *"writing $small/slug.tgz: File too large"* ]]
     kept=$(cat "$small/slug.tgz")
-    tmps=$(ls -A "$small" | grep -c solodyno-tmp || true)
+    tmps=$(count_tmp "$small")
   fi
   echo "simulated with $how" >&3
   [ "$kept" = old ]

@@ -11,7 +11,12 @@
 # Goals (never pass/fail: the machine is shared): -j 1 <= 1.0x tar's time at
 # <= 1.01x its size; -j 2 <= 0.6x tar's time.
 #
-# BENCH_RUNS (default 5) sets the number of runs of each command.
+# The commands run in interleaved rounds (one run of each per round, the order
+# rotating), so that a burst of load from other work on a shared machine hits
+# all of them alike; medians of wall time and of CPU time (user + system of
+# every process of the command) over BENCH_RUNS rounds (default 7), after one
+# warm-up round. hyperfine runs each command's runs back to back, which a
+# shared machine's changing load turns into noise between commands.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -20,7 +25,7 @@ SLUG=${SOLODYNO_SLUG:-build/solodyno-slug}
   echo "bench_slug: $SLUG not built (libarchive's headers missing?); skipped" >&2
   exit 0
 }
-RUNS=${BENCH_RUNS:-5}
+RUNS=${BENCH_RUNS:-7}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -80,7 +85,7 @@ def write(path, data):
     total["bytes"] += len(data)
 
 def small():
-    return int(rng.lognormvariate(7.6, 1.1)) + 40   # median ~2 KB, long tail
+    return int(rng.lognormvariate(7.4, 1.1)) + 40   # median ~1.6 KB, mean ~3 KB, long tail
 
 # node_modules: ~1,400 packages, ~26,000 files.
 for p in range(1400):
@@ -89,7 +94,7 @@ for p in range(1400):
         sub = rng.choice(["", "lib/", "dist/", "src/", "lib/util/"])
         ext = rng.choice([".js", ".js", ".js", ".d.ts", ".json", ".md", ".map"])
         text("%s/%s%s%d%s" % (pkg, sub, rng.choice(words), f, ext), small())
-    if p % 60 == 0:
+    if p % 120 == 0:
         object_code("%s/build/Release/binding.node" % pkg, rng.randint(200_000, 2_000_000))
 # vendor/bundle: ~220 gems, ~13,000 files.
 for g in range(220):
@@ -97,10 +102,10 @@ for g in range(220):
     for f in range(rng.randint(10, 110)):
         sub = rng.choice(["lib/", "lib/%s/" % rng.choice(words), "spec/", "test/"])
         text("%s/%s%s%d.rb" % (gem, sub, rng.choice(words), f), small())
-    if g % 8 == 0:
+    if g % 16 == 0:
         object_code("%s/lib/%s.so" % (gem, rng.choice(words)), rng.randint(300_000, 3_000_000))
 # public/packs: bundles, source maps, images and fonts.
-for f in range(260):
+for f in range(150):
     text("public/packs/js/chunk-%d.js" % f, rng.randint(20_000, 400_000))
     text("public/packs/js/chunk-%d.js.map" % f, rng.randint(40_000, 300_000))
 for f in range(900):
@@ -118,23 +123,48 @@ PY
 
 cd "$tmp"
 sync
-hyperfine --runs "$RUNS" --warmup 1 --export-json results.json \
-  -n "tar --sort=name -czf (gzip -6)" "tar --sort=name -czf out-tar.tgz -C tree ." \
-  -n "tar | pigz -p 2" "tar --sort=name -cf - -C tree . | pigz -p 2 >out-pigz.tgz" \
-  -n "solodyno-slug -j 1" "'$OLDPWD/$SLUG' -o out-slug1.tgz tree >/dev/null" \
-  -n "solodyno-slug -j 2" "'$OLDPWD/$SLUG' -j 2 -o out-slug2.tgz tree >/dev/null"
+SLUG_ABS="$OLDPWD/$SLUG" RUNS="$RUNS" python3 - <<'PY'
+import os, resource, statistics, subprocess, time
 
-python3 - <<'PY'
-import json, os
-res = {r["command"]: r for r in json.load(open("results.json"))["results"]}
-sizes = {"tar --sort=name -czf (gzip -6)": "out-tar.tgz", "tar | pigz -p 2": "out-pigz.tgz",
-         "solodyno-slug -j 1": "out-slug1.tgz", "solodyno-slug -j 2": "out-slug2.tgz"}
-base_t = res["tar --sort=name -czf (gzip -6)"]["median"]
-base_s = os.path.getsize("out-tar.tgz")
-print("%-32s %9s %7s %14s %7s" % ("command", "median s", "x tar", "bytes", "x tar"))
-for name, path in sizes.items():
-    r = res[name]
-    s = os.path.getsize(path)
-    print("%-32s %9.2f %7.2f %14d %7.4f   (min %.2f, max %.2f, %d runs)" % (
-        name, r["median"], r["median"] / base_t, s, s / base_s, r["min"], r["max"], len(r["times"])))
+slug = os.environ["SLUG_ABS"]
+runs = int(os.environ["RUNS"])
+commands = [
+    ("tar --sort=name -czf (gzip -6)", "tar --sort=name -czf out-tar.tgz -C tree .", "out-tar.tgz"),
+    ("tar | pigz -p 2", "tar --sort=name -cf - -C tree . | pigz -p 2 >out-pigz.tgz", "out-pigz.tgz"),
+    ("solodyno-slug (-j 1)", "'%s' -o out-slug1.tgz tree >/dev/null" % slug, "out-slug1.tgz"),
+    ("solodyno-slug -j 2", "'%s' -j 2 -o out-slug2.tgz tree >/dev/null" % slug, "out-slug2.tgz"),
+]
+
+def run(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
+    subprocess.run(["bash", "-c", cmd], check=True)
+    wall = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+wall = {c[0]: [] for c in commands}
+cpu = {c[0]: [] for c in commands}
+for i, c in enumerate(commands):   # warm-up round
+    run(c[1])
+for r in range(runs):
+    order = commands[r % len(commands):] + commands[:r % len(commands)]
+    for name, cmd, _ in order:
+        w, c = run(cmd)
+        wall[name].append(w)
+        cpu[name].append(c)
+    print("round %d/%d done" % (r + 1, runs), flush=True)
+
+base = commands[0][0]
+bw, bc = statistics.median(wall[base]), statistics.median(cpu[base])
+bs = os.path.getsize(commands[0][2])
+print("\n%-31s %8s %6s  %8s %6s  %12s %7s" % ("command (medians of %d rounds)" % runs,
+      "wall s", "x tar", "cpu s", "x tar", "bytes", "x tar"))
+for name, _, out in commands:
+    w, c, s = statistics.median(wall[name]), statistics.median(cpu[name]), os.path.getsize(out)
+    print("%-31s %8.2f %6.2f  %8.2f %6.2f  %12d %7.4f   wall min %.2f max %.2f" % (
+        name, w, w / bw, c, c / bc, s, s / bs, min(wall[name]), max(wall[name])))
+with open("/proc/loadavg") as f:
+    print("\nload average at the end: %s (2 cores shared with other work)" % " ".join(f.read().split()[:3]))
 PY

@@ -292,10 +292,8 @@ oom:
 int gz_write(struct gz_writer *gz, const void *data, size_t len, strbuf *err)
 {
     const unsigned char *p = data;
-    if (gz->broken) {
-        sb_printf(err, "the output is already in error");
-        return -1;
-    }
+    if (gz->broken)
+        return -1; /* the error was reported when it happened */
     while (len > 0) {
         struct job *j = &gz->jobs[gz->head % gz->njobs];
         size_t room = BLOCK - j->in_len;
@@ -312,10 +310,8 @@ int gz_write(struct gz_writer *gz, const void *data, size_t len, strbuf *err)
 
 int gz_finish(struct gz_writer *gz, strbuf *err)
 {
-    if (gz->broken) {
-        sb_printf(err, "the output is already in error");
-        return -1;
-    }
+    if (gz->broken)
+        return -1; /* the error was reported when it happened */
     submit(gz, true, err);
     while (gz->tail < gz->head)
         if (write_oldest(gz, err) < 0)

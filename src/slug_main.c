@@ -380,7 +380,10 @@ int main(int argc, char **argv)
                     lim, o.output);
             slug_report_largest(stderr, &tree);
         } else {
-            fprintf(stderr, "solodyno-slug: error: %s; nothing written to %s\n", err.data, o.output);
+            if (strstr(err.data, o.output))
+                fprintf(stderr, "solodyno-slug: error: %s\n", err.data);
+            else
+                fprintf(stderr, "solodyno-slug: error: %s; nothing written to %s\n", err.data, o.output);
         }
     } else {
         rc = 0;

@@ -397,14 +397,18 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* rm -rf of name in dirfd, without following symlinks. Counts what it removes. */
-static int remove_tree(int dirfd, const char *name, const char *rel, size_t *removed, strbuf *diag)
+/* rm -rf of name in dirfd, without following symlinks, except for what keep
+ * matches inside it (a matched "vendor/" still leaves "vendor/bundle/": the
+ * directories holding something kept stay). Counts what it removes. */
+static int remove_tree(int dirfd, const char *name, const char *rel, const struct slugignore *keep,
+                       size_t *removed, bool *kept, strbuf *diag)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         sb_printf(diag, "%s: %s", rel, strerror(errno));
         return -1;
     }
+    bool kept_inside = false;
     if (S_ISDIR(st.st_mode)) {
         int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
@@ -422,13 +426,22 @@ static int remove_tree(int dirfd, const char *name, const char *rel, size_t *rem
         for (size_t i = 0; i < n && rc == 0; i++) {
             strbuf child = STRBUF_INIT;
             sb_printf(&child, "%s/%s", rel, names[i]);
-            rc = remove_tree(fd, names[i], child.data, removed, diag);
+            struct stat cst;
+            if (keep && fstatat(fd, names[i], &cst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                slugignore_match(keep, child.data, child.len, S_ISDIR(cst.st_mode)))
+                kept_inside = true;
+            else
+                rc = remove_tree(fd, names[i], child.data, keep, removed, &kept_inside, diag);
             sb_free(&child);
         }
         free_names(names, n);
         close(fd);
         if (rc < 0)
             return -1;
+    }
+    if (kept_inside) {
+        *kept = true;
+        return 0;
     }
     if (unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
         sb_printf(diag, "%s: cannot remove: %s", rel, strerror(errno));
@@ -490,7 +503,8 @@ static int apply_dir(int fd, strbuf *rel, const struct slugignore *si, const str
             } else if (res->matched == SHOWN_MAX)
                 sb_append(&res->shown, ", ...");
             res->matched++;
-            rc = remove_tree(fd, names[i], rel->data, &res->removed, diag);
+            bool kept = false;
+            rc = remove_tree(fd, names[i], rel->data, keep, &res->removed, &kept, diag);
         } else if (is_dir) {
             int child = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0) {

@@ -76,7 +76,8 @@ struct slugignore_result {
 };
 
 /* Removes from root every path that matches si, never following symlinks.
- * Paths that match keep (may be NULL) are left alone and not looked into.
+ * Paths that match keep (may be NULL) are left alone and not looked into, also
+ * inside a matched directory (which then stays, holding only what is kept).
  * Returns 0, or -1 with the reason (naming the path) in diag; what was removed
  * before the error stays removed. */
 int slugignore_apply(const char *root, const struct slugignore *si, const struct slugignore *keep,

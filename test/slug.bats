@@ -525,6 +525,14 @@ EOF
   # after Heroku applied .slugignore: never touched.
   assert [ -f "$built/vendor/bundle/ruby/3.3.0/gems/rack-3.1.0/spec/rack_spec.rb" ]
   assert [ -f "$built/node_modules/pkg/spec/t.js" ]
+  # Even a pattern that names their parent leaves them.
+  printf 'vendor\n' >"$APP/.slugignore"
+  mkdir -p "$APP/vendor/assets"
+  echo js >"$APP/vendor/assets/lib.js"
+  run "$BP_DIR/bin/local" build "$APP" "$BATS_TEST_TMPDIR/built2" --env-dir "$ENV_DIR" --cache-dir "$SHARED_CACHE"
+  assert_success
+  assert [ ! -e "$BATS_TEST_TMPDIR/built2/vendor/assets" ]
+  assert [ -f "$BATS_TEST_TMPDIR/built2/vendor/bundle/ruby/3.3.0/gems/rack-3.1.0/spec/rack_spec.rb" ]
   # The build ran on the pruned copy; the checkout is untouched.
   assert [ -x "$built/.solodyno/bin/solodyno" ]
   assert [ -f "$APP/spec/models/x_spec.rb" ]

@@ -16,6 +16,8 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
+    {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
+    {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
     {"slugignore", cmd_slugignore, "slugignore APP_DIR            removes .slugignore's matches (the local build)"},
 };
 

@@ -25,6 +25,11 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: env_value (strict SOLODYNO_GRACE and SOLODYNO_PREFIX values)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_env_value"
+  assert_success
+}
+
 @test "unit: sha256 (FIPS 180-4 examples, padding boundaries, pieces)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_sha256"
   assert_success

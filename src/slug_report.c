@@ -9,8 +9,8 @@
 #include "procfile.h"
 #include "quote.h"
 #include "slug.h"
+#include "stamp.h"
 
-#define STAMP_PATH ".solodyno/source-version" /* written by `solodyno stamp` */
 
 void slug_format_size(uint64_t bytes, char *buf, size_t len)
 {
@@ -188,31 +188,23 @@ static bool sb_json_string(strbuf *sb, const char *s)
     return true;
 }
 
-/* The first line of the stamp, or NULL when there is none or it says unknown. */
+/* The commit recorded by the build (`solodyno stamp`), or NULL when it is
+ * unknown, missing or not a valid stamp (with a warning for the last two). */
 static char *read_commit(const char *app_dir, strbuf *warnings)
 {
-    const char *why = NULL;
-    char *path = resolve_inside_app(app_dir, STAMP_PATH, &why);
-    if (!path) {
-        sb_printf(warnings, "%s: not read: %s\n", STAMP_PATH, why);
-        return NULL;
-    }
-    char *data = NULL;
-    size_t len = 0;
-    int rc = read_file(path, 4096, &data, &len);
-    free(path);
-    if (rc < 0) {
-        sb_printf(warnings, "%s: not found: the slug has no commit (run the build with this buildpack)\n",
-                  STAMP_PATH);
-        return NULL;
-    }
-    size_t n = strcspn(data, "\r\n");
-    data[n] = '\0';
-    if (n == 0 || !strcmp(data, "unknown")) {
-        free(data);
-        return NULL;
-    }
-    return data;
+    char value[STAMP_VALUE_MAX + 1];
+    int st = stamp_read(app_dir, value);
+    if (st == 1)
+        return strdup(value);
+    strbuf path = STRBUF_INIT;
+    sb_printf(&path, "%s/%s", app_dir, STAMP_FILE);
+    if (st < 0)
+        sb_printf(warnings, "%s: not a valid stamp; \"commit\" left out\n", STAMP_FILE);
+    else if (!path_exists(path.data))
+        sb_printf(warnings, "%s: not found (was the app built with this buildpack?); \"commit\" left out\n",
+                  STAMP_FILE);
+    sb_free(&path);
+    return NULL;
 }
 
 int slug_json(strbuf *out, const char *app_dir, const char *stack, const struct slug_result *res,

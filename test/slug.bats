@@ -199,9 +199,11 @@ PY
 
 @test "slug: --json is the body of POST /apps/{app}/slugs" {
   need_slug
+  # The commit comes from the build's stamp (solodyno stamp, from SOURCE_VERSION).
+  config_var SOURCE_VERSION 0123456789abcdef0123456789abcdef01234567
   built_app
-  mkdir -p "$APP/.solodyno"
-  printf '0123456789abcdef0123456789abcdef01234567\n' >"$APP/.solodyno/source-version"
+  run cat "$APP/.solodyno/source-version"
+  assert_output "0123456789abcdef0123456789abcdef01234567"
   printf 'web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"\n# note\nrelease: echo "tab\there" \\ done\n' >"$APP/Procfile"
   run --separate-stderr "$SLUG_BIN" --json --stack heroku-24 -o "$OUT/slug.tgz" "$APP"
   assert_success
@@ -229,8 +231,8 @@ PY
 @test "slug: --json without a known commit or stack leaves them out" {
   need_slug
   built_app
-  mkdir -p "$APP/.solodyno"
-  echo unknown >"$APP/.solodyno/source-version"
+  run head -n 1 "$APP/.solodyno/source-version"
+  assert_output "unknown"
   run --separate-stderr env -u STACK "$SLUG_BIN" --json -o "$OUT/slug.tgz" "$APP"
   assert_success
   run python3 -c 'import json,sys; b=json.loads(sys.argv[1]); print(sorted(b))' "$output"

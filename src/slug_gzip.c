@@ -245,8 +245,11 @@ struct gz_writer *gz_open(int fd, const char *label, int threads, int level, uin
     gz->max_out = max_out;
     gz->crc = crc32(0L, Z_NULL, 0);
     sha256_init(&gz->sha);
-    /* Two blocks per thread in flight, plus the one being filled. */
-    gz->njobs = (size_t)threads * 2 + 2;
+    /* Four blocks per thread in flight, plus the one being filled: a slot is
+     * free again only once written, so a worker slowed down (a busy machine)
+     * holding the oldest block must not leave the other workers idle. About
+     * 300 KB per slot. */
+    gz->njobs = (size_t)threads * 4 + 2;
     gz->jobs = calloc(gz->njobs, sizeof *gz->jobs);
     pthread_mutex_init(&gz->mu, NULL);
     pthread_cond_init(&gz->work, NULL);

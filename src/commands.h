@@ -7,6 +7,8 @@
 int cmd_version(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 int cmd_slugignore(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
     {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
+    {"env", cmd_env, "env --shell|--exec-d|--explain print the tuned runtime defaults (--table: every dyno size)"},
+    {"profile", cmd_profile, "profile APP_DIR               write the managed block of APP_DIR/.profile"},
     {"slugignore", cmd_slugignore, "slugignore APP_DIR            removes .slugignore's matches (the local build)"},
 };
 

@@ -2,9 +2,6 @@
 # solodyno stamp, through the real bin/compile on a copy of a fixture: where the
 # source version comes from (SOURCE_VERSION, the config var, the app's .git read
 # without git, unknown), what is refused, and what is written.
-# Each @test runs in its own subshell by design, and the helpers it calls read
-# the $APP, $ENV_DIR, $output and $status that same test set.
-# shellcheck disable=SC2030,SC2031
 
 load test_helper
 
@@ -412,8 +409,9 @@ check_refused() {
   SOURCE_VERSION=$HASH compile_app
   assert_success
   assert_equal "$(stamp)" "$HASH"
+  # (app-facts: what the build records for solodyno env)
   run ls -A "$APP/.solodyno"
-  assert_output $'bin\nsource-version'
+  assert_output $'app-facts\nbin\nsource-version'
 }
 
 @test "a stamp file that is a symlink out of the app is refused, and the outside file untouched" {

@@ -3,18 +3,11 @@
 # block and `solodyno env`), only where not set, and what a pipeline promotion
 # keeps. Built with the real bin/compile, started with the dyno helper; what
 # counts is what the puma stub saw.
-# Each @test runs in its own subshell by design, and the helpers it calls read
-# the $APP, $ENV_DIR, $output and $status that same test set.
-# shellcheck disable=SC2030,SC2031
 
 load test_helper
 
 setup() {
   common_setup
-  # `solodyno env` (issue 5) is what hands the stamp's variables to the app.
-  if ! "$SOLODYNO_BUILD_DIR/solodyno" help 2>/dev/null | grep -q '^  env '; then
-    skip "solodyno env is not in this build yet (issue 5); these tests need it"
-  fi
   unset SOURCE_VERSION
 }
 

@@ -30,6 +30,16 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: tuning (cgroup values, DYNO names, the memory-budget model, ImageMagick sizes)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_tuning"
+  assert_success
+}
+
+@test "unit: profile (the .profile block rewrite: in place, appended, CRLF, bad markers)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_profile"
+  assert_success
+}
+
 @test "unit: sha256 (FIPS 180-4 examples, padding boundaries, pieces)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_sha256"
   assert_success

@@ -13,6 +13,11 @@
  * The calling thread fills blocks and writes the finished ones in order (and
  * hashes them); `threads` workers deflate. With one worker that is still two
  * threads, like `tar | gzip`: reading files and compressing overlap.
+ *
+ * As in pigz, a block's input buffer goes back to a small pool as soon as it
+ * is deflated, not when its output is written: if the worker holding the
+ * oldest block is slowed down (a busy machine), the other workers keep
+ * deflating later blocks, whose output waits in the ring of sequence numbers.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,9 +35,9 @@
 enum job_state { JOB_FREE, JOB_QUEUED, JOB_WORKING, JOB_DONE };
 
 struct job {
-    unsigned char *in;   /* DICT bytes of dictionary room, then the block */
+    unsigned char *in;   /* from the pool: DICT bytes of dictionary room, then the block */
     size_t dict_len, in_len;
-    unsigned char *out;
+    unsigned char *out;  /* the slot's own, allocated on first use, reused */
     size_t out_len, out_cap;
     uLong crc;
     bool last;
@@ -53,7 +58,13 @@ struct gz_writer {
     bool shutdown;
     pthread_mutex_t mu;
     pthread_cond_t work;  /* a block was queued, or shutdown */
-    pthread_cond_t done;  /* a block was deflated */
+    pthread_cond_t done;  /* a block was deflated (and its input buffer freed) */
+    unsigned char **bufs; /* every input buffer, for freeing */
+    size_t nbufs;
+    unsigned char **pool; /* the free ones */
+    size_t npool;
+    unsigned char dict[DICT]; /* the end of the last submitted block */
+    size_t dict_len;
     pthread_t *threads;
     int nthreads;
     uLong crc;
@@ -77,6 +88,14 @@ static const unsigned char gzip_header[10] = {
 static void deflate_job(z_stream *zs, struct job *j)
 {
     j->failed = false;
+    if (!j->out) {
+        j->out_cap = BLOCK + BLOCK / 8 + 1024; /* grows if ever needed */
+        j->out = malloc(j->out_cap);
+        if (!j->out) {
+            j->failed = true;
+            return;
+        }
+    }
     j->crc = crc32(0L, j->in + DICT, (uInt)j->in_len);
     if (deflateReset(zs) != Z_OK ||
         (j->dict_len && deflateSetDictionary(zs, j->in + DICT - j->dict_len, (uInt)j->dict_len) != Z_OK)) {
@@ -135,6 +154,8 @@ static void *worker(void *arg)
         else
             j->failed = true;
         pthread_mutex_lock(&gz->mu);
+        gz->pool[gz->npool++] = j->in;
+        j->in = NULL;
         j->state = JOB_DONE;
         pthread_cond_broadcast(&gz->done);
     }
@@ -192,11 +213,34 @@ static int write_oldest(struct gz_writer *gz, strbuf *err)
     return rc;
 }
 
+/* Writes the finished blocks at the head of the ring, without waiting. */
+static int write_ready(struct gz_writer *gz, strbuf *err)
+{
+    while (gz->tail < gz->head) {
+        struct job *t = &gz->jobs[gz->tail % gz->njobs];
+        pthread_mutex_lock(&gz->mu);
+        bool ready = t->state == JOB_DONE;
+        pthread_mutex_unlock(&gz->mu);
+        if (!ready)
+            break;
+        if (write_oldest(gz, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Hands the block being filled to the workers and starts the next one. */
 static int submit(struct gz_writer *gz, bool last, strbuf *err)
 {
     struct job *j = &gz->jobs[gz->head % gz->njobs];
     j->last = last;
+    /* The next block's dictionary: the last 32 KiB before it. Copied now, as
+     * the buffer goes back to the pool once deflated. */
+    if (!last) {
+        size_t have = j->dict_len + j->in_len;
+        gz->dict_len = have < DICT ? have : DICT;
+        memcpy(gz->dict, j->in + DICT + j->in_len - gz->dict_len, gz->dict_len);
+    }
     pthread_mutex_lock(&gz->mu);
     j->state = JOB_QUEUED;
     gz->head++;
@@ -204,29 +248,29 @@ static int submit(struct gz_writer *gz, bool last, strbuf *err)
     pthread_mutex_unlock(&gz->mu);
     if (last)
         return 0;
-    /* The next slot must be free: write out the oldest blocks until it is. */
+    /* The next slot of the ring must be free: write out the oldest blocks until it is. */
     while (gz->head - gz->tail >= gz->njobs)
         if (write_oldest(gz, err) < 0)
             return -1;
-    /* Write whatever else is already done, so output keeps flowing. */
-    for (;;) {
-        if (gz->tail == gz->head)
-            break;
-        struct job *t = &gz->jobs[gz->tail % gz->njobs];
-        pthread_mutex_lock(&gz->mu);
-        bool ready = t->state == JOB_DONE;
-        pthread_mutex_unlock(&gz->mu);
-        if (!ready || write_oldest(gz, err) < 0)
-            break;
-    }
-    if (gz->broken)
-        return -1;
+    /* An input buffer for it: wait for a worker to free one, writing whatever
+     * is finished meanwhile. */
     struct job *next = &gz->jobs[gz->head % gz->njobs];
-    /* Its dictionary: the last 32 KiB before it (this block's end, plus the end
-     * of this block's own dictionary if the block was short). */
-    size_t have = j->dict_len + j->in_len;
-    next->dict_len = have < DICT ? have : DICT;
-    memcpy(next->in + DICT - next->dict_len, j->in + DICT + j->in_len - next->dict_len, next->dict_len);
+    for (;;) {
+        if (write_ready(gz, err) < 0)
+            return -1;
+        pthread_mutex_lock(&gz->mu);
+        if (gz->npool > 0) {
+            next->in = gz->pool[--gz->npool];
+            pthread_mutex_unlock(&gz->mu);
+            break;
+        }
+        struct job *oldest = &gz->jobs[gz->tail % gz->njobs];
+        if (oldest->state != JOB_DONE)
+            pthread_cond_wait(&gz->done, &gz->mu);
+        pthread_mutex_unlock(&gz->mu);
+    }
+    next->dict_len = gz->dict_len;
+    memcpy(next->in + DICT - next->dict_len, gz->dict, next->dict_len);
     next->in_len = 0;
     return 0;
 }
@@ -245,24 +289,27 @@ struct gz_writer *gz_open(int fd, const char *label, int threads, int level, uin
     gz->max_out = max_out;
     gz->crc = crc32(0L, Z_NULL, 0);
     sha256_init(&gz->sha);
-    /* Four blocks per thread in flight, plus the one being filled: a slot is
-     * free again only once written, so a worker slowed down (a busy machine)
-     * holding the oldest block must not leave the other workers idle. About
-     * 300 KB per slot. */
-    gz->njobs = (size_t)threads * 4 + 2;
+    /* Input buffers: two per thread plus three, as pigz has; a buffer is free
+     * again once deflated. The ring of sequence numbers is longer, so finished
+     * blocks can wait there behind a slow one (output buffers, about 150 KB
+     * each, are allocated as slots are first used). */
+    gz->nbufs = (size_t)threads * 2 + 3;
+    gz->njobs = (size_t)threads * 16 + 8;
     gz->jobs = calloc(gz->njobs, sizeof *gz->jobs);
+    gz->bufs = calloc(gz->nbufs, sizeof *gz->bufs);
+    gz->pool = calloc(gz->nbufs, sizeof *gz->pool);
     pthread_mutex_init(&gz->mu, NULL);
     pthread_cond_init(&gz->work, NULL);
     pthread_cond_init(&gz->done, NULL);
-    if (!gz->jobs)
+    if (!gz->jobs || !gz->bufs || !gz->pool)
         goto oom;
-    for (size_t i = 0; i < gz->njobs; i++) {
-        gz->jobs[i].in = malloc(DICT + BLOCK);
-        gz->jobs[i].out_cap = BLOCK + BLOCK / 8 + 1024; /* grows if ever needed */
-        gz->jobs[i].out = malloc(gz->jobs[i].out_cap);
-        if (!gz->jobs[i].in || !gz->jobs[i].out)
+    for (size_t i = 0; i < gz->nbufs; i++) {
+        gz->bufs[i] = malloc(DICT + BLOCK);
+        if (!gz->bufs[i])
             goto oom;
+        gz->pool[gz->npool++] = gz->bufs[i];
     }
+    gz->jobs[0].in = gz->pool[--gz->npool]; /* the first block to fill */
     gz->threads = calloc((size_t)threads, sizeof *gz->threads);
     if (!gz->threads)
         goto oom;
@@ -342,10 +389,13 @@ void gz_free(struct gz_writer *gz)
     for (int i = 0; i < gz->nthreads; i++)
         pthread_join(gz->threads[i], NULL);
     if (gz->jobs)
-        for (size_t i = 0; i < gz->njobs; i++) {
-            free(gz->jobs[i].in);
+        for (size_t i = 0; i < gz->njobs; i++)
             free(gz->jobs[i].out);
-        }
+    if (gz->bufs)
+        for (size_t i = 0; i < gz->nbufs; i++)
+            free(gz->bufs[i]);
+    free(gz->bufs);
+    free(gz->pool);
     free(gz->jobs);
     free(gz->threads);
     pthread_mutex_destroy(&gz->mu);

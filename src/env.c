@@ -45,11 +45,34 @@ static const char *given(const struct env_result *r, const char *name)
     return v && *v ? v : NULL;
 }
 
+/* True if name is in SOLODYNO_DEFAULTS: the list of the variables an earlier
+ * `eval "$(solodyno env --shell)"` in this environment set. A one-off dyno
+ * sources .profile before its command, so without it `heroku run 'solodyno
+ * env --explain'` would take every default of ours for the user's. */
+static bool set_by_earlier_eval(const struct env_result *r, const char *name)
+{
+    const char *list = given(r, ENV_DEFAULTS_VAR);
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !memcmp(p, name, n))
+            return true;
+        p = comma ? comma + 1 : p + len;
+    }
+    return false;
+}
+
+/* Who set the variable when it was not the user: another buildpack
+ * (NAME_SET_BY), or us in an earlier eval; NULL for the user. */
 static const char *set_by(const struct env_result *r, const char *name)
 {
     char key[160];
     snprintf(key, sizeof key, "%s_SET_BY", name);
-    return given(r, key);
+    const char *by = given(r, key);
+    if (!by && set_by_earlier_eval(r, name))
+        by = "solodyno";
+    return by;
 }
 
 static struct env_entry *find(struct env_result *r, const char *name)
@@ -103,9 +126,9 @@ void env_offer(void *ctx, const char *name, const char *value, const char *origi
     }
     /* The marker says the value is a buildpack's default, not the user's, so
      * whoever comes after us may replace it in turn. */
-    if (user || by || !strcmp(name, "WEB_CONCURRENCY")) {
-        char key[160];
-        snprintf(key, sizeof key, "%s_SET_BY", name);
+    char key[160];
+    snprintf(key, sizeof key, "%s_SET_BY", name);
+    if (given(r, key) || !strcmp(name, "WEB_CONCURRENCY")) {
         struct env_entry *old = find(r, key);
         if (!old) {
             strbuf why = STRBUF_INIT;
@@ -212,6 +235,23 @@ static void version_text(const struct app_facts *f, char *out, size_t cap)
                  f->version[2] < 0 ? 0 : f->version[2]);
 }
 
+/* Names what this run sets, as ENV_DEFAULTS_VAR (see set_by_earlier_eval). */
+static void record_our_names(struct env_result *r)
+{
+    strbuf names = STRBUF_INIT;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status == ENV_USER || strstr(e->name, "_SET_BY"))
+            continue;
+        sb_printf(&names, "%s%s", names.len ? "," : "", e->name);
+    }
+    if (names.len)
+        push(r, ENV_DEFAULTS_VAR, names.data,
+             "the variables above that are solodyno's, so a later run tells them from yours",
+             ENV_SET);
+    sb_free(&names);
+}
+
 void env_collect(const char *app_dir, const char *(*lookup)(const char *), struct env_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -299,6 +339,7 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *), struc
                  "tuned: 2 malloc arenas instead of 8 per CPU (Ruby memory bloat)");
     /* The source-version stamp's variables, through the same rule. */
     stamp_runtime_defaults(app_dir, r->facts.mastodon, lookup, env_offer, r);
+    record_our_names(r);
 }
 
 void env_result_free(struct env_result *r)
@@ -410,6 +451,8 @@ void env_format_explain(const struct env_result *r, strbuf *out)
     sb_printf(out, "\n%-*s  %-12s  %s\n", (int)w, "VARIABLE", "VALUE", "FROM");
     for (size_t i = 0; i < r->n; i++) {
         const struct env_entry *e = &r->entries[i];
+        if (!strcmp(e->name, ENV_DEFAULTS_VAR))
+            continue; /* bookkeeping, not a setting */
         size_t mark = out->len;
         sb_printf(out, "%-*s  ", (int)w, e->name);
         sb_shown(out, e->value);
@@ -458,7 +501,7 @@ void env_format_log(const struct env_result *r, strbuf *out)
     bool any = false;
     for (size_t i = 0; i < r->n; i++) {
         const struct env_entry *e = &r->entries[i];
-        if (e->status == ENV_USER || strstr(e->name, "_SET_BY"))
+        if (e->status == ENV_USER || strstr(e->name, "_SET_BY") || !strcmp(e->name, ENV_DEFAULTS_VAR))
             continue;
         sb_printf(out, " %s=", e->name);
         sb_shown(out, e->value);

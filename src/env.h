@@ -23,6 +23,8 @@
 #include "tuning.h"
 
 #define ENV_MAX_ENTRIES 64
+/* Set by --shell and --exec-d: the names of the variables they set. */
+#define ENV_DEFAULTS_VAR "SOLODYNO_DEFAULTS"
 #define ENV_MAX_NOTES 16
 
 enum env_status {

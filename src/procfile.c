@@ -317,6 +317,16 @@ struct proc_line *procfile_find(struct procfile *pf, const char *name)
     return NULL;
 }
 
+struct proc_line *procfile_find_any(struct procfile *pf, const char *name)
+{
+    for (size_t i = pf->n; i-- > 0;) {
+        const struct proc_line *l = &pf->lines[i];
+        if ((l->kind == PROC_ENTRY || l->kind == PROC_UNPARSED) && l->name && strcmp(l->name, name) == 0)
+            return &pf->lines[i];
+    }
+    return NULL;
+}
+
 static void free_line(struct proc_line *l)
 {
     free(l->raw);

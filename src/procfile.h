@@ -70,6 +70,11 @@ int procfile_load(const char *path, const char *label, enum procfile_mode mode,
 /* The entry that counts for name: the last one, as the last one wins. */
 struct proc_line *procfile_find(struct procfile *pf, const char *name);
 
+/* The line Heroku runs for name: the last entry, or the last line we did not
+ * understand that Heroku's loose rule would still read as name (kind
+ * PROC_UNPARSED). A caller must not move or rewrite a command it cannot read. */
+struct proc_line *procfile_find_any(struct procfile *pf, const char *name);
+
 /* Sets name's command: replaces the entry that counts (and drops earlier
  * duplicates), or appends a new entry. cond_var may be NULL. */
 void procfile_set(struct procfile *pf, const char *name, const char *command,

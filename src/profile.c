@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_facts.h"
 #include "commands.h"
 #include "fileio.h"
 #include "log.h"
@@ -96,31 +95,6 @@ int profile_rewrite(const char *old, size_t n, strbuf *out, const char **why, si
     return 0;
 }
 
-/* The block's `solodyno env` reads the app facts at every dyno start. The
- * procfile step records them; where no step has (yet), they are recorded
- * here, so the runtime defaults never depend on the order of the steps. */
-static void ensure_app_facts(const char *app)
-{
-    const char *why;
-    char *path = resolve_inside_app(app, APP_FACTS_FILE, &why);
-    if (path && path_exists(path)) {
-        free(path);
-        return;
-    }
-    free(path);
-    struct app_facts facts;
-    app_facts_detect(app, &facts);
-    if (app_facts_write(app, &facts, &why) != 0) {
-        log_warn("%s: %s; at dyno start the app is taken for a generic one", APP_FACTS_FILE, why);
-        return;
-    }
-    if (facts.mastodon && facts.version[0] >= 0)
-        log_detail("%s: Mastodon %d.%d.%d", APP_FACTS_FILE, facts.version[0], facts.version[1],
-                   facts.version[2]);
-    else
-        log_detail("%s: %s", APP_FACTS_FILE, facts.mastodon ? "Mastodon" : "a generic app");
-}
-
 int cmd_profile(int argc, char **argv)
 {
     if (argc != 2) {
@@ -163,8 +137,6 @@ int cmd_profile(int argc, char **argv)
         log_detail(".profile: %s the solodyno block (PATH, then `solodyno env --shell` at dyno start)",
                    old && memmem(old, len, PROFILE_BEGIN_PREFIX, sizeof PROFILE_BEGIN_PREFIX - 1) ? "updated" : "added");
     }
-    if (rc == 0)
-        ensure_app_facts(app);
     sb_free(&out);
     free(old);
     free(path);

@@ -69,7 +69,8 @@ export DB_POOL='6'
 export MAGICK_MEMORY_LIMIT='268435456'
 export MAGICK_THREAD_LIMIT='1'
 export VIPS_CONCURRENCY='1'
-export MALLOC_ARENA_MAX='2'"
+export MALLOC_ARENA_MAX='2'
+export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CONCURRENCY,DB_POOL,MAGICK_MEMORY_LIMIT,MAGICK_THREAD_LIMIT,VIPS_CONCURRENCY,MALLOC_ARENA_MAX'"
 }
 
 @test "memory from cgroup v2 memory.max for every Heroku dyno size" {
@@ -456,7 +457,7 @@ export MALLOC_ARENA_MAX='2'"
   [[ ! -e "$pwned" ]]
   local allowed=" WEB_CONCURRENCY WEB_CONCURRENCY_SET_BY MAX_THREADS RAILS_MAX_THREADS SIDEKIQ_THREADS
     SIDEKIQ_CONCURRENCY DB_POOL MAGICK_MEMORY_LIMIT MAGICK_THREAD_LIMIT VIPS_CONCURRENCY MALLOC_ARENA_MAX
-    MALLOC_ARENA_MAX_SET_BY SERVICE_TIMEOUT WAIT_TIMEOUT STREAMING_CLUSTER_NUM "
+    MALLOC_ARENA_MAX_SET_BY SERVICE_TIMEOUT WAIT_TIMEOUT STREAMING_CLUSTER_NUM SOLODYNO_DEFAULTS "
   for line in "${lines[@]}"; do
     [[ "$allowed" == *" $line"[[:space:]]* ]] || {
       echo "changed: $line"
@@ -506,7 +507,7 @@ assert toml["WEB_CONCURRENCY"] == "1" and toml["MAX_THREADS"] == "3" and toml["D
 print("ok", len(toml))
 PY
   assert_success
-  assert_output "ok 10"
+  assert_output "ok 11"
 }
 
 @test "--exec-d fails clearly when fd 3 is not open" {
@@ -599,4 +600,15 @@ PY
   for mb in "${heroku_sizes[@]}"; do
     [[ "$table" == *"| $mb MB |"* ]]
   done
+}
+
+@test "evaluating the output again in the same environment changes nothing (re-sourced .profile)" {
+  cg_memory v2 $((1024 * 1024 * 1024))
+  run env -i -C "$APP" PATH=/usr/bin:/bin SOLODYNO_CGROUP_ROOT="$CG" DYNO=web.1 RUN_WORKER=true \
+    MAX_THREADS=9 ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" bash -c '
+    eval "$("$1" env --shell)"; first=$(env | sort)
+    eval "$("$1" env --shell)"; second=$(env | sort)
+    [ "$first" = "$second" ] && echo "same; MAX_THREADS=$MAX_THREADS DB_POOL=$DB_POOL"' x "$SOLODYNO"
+  assert_success
+  assert_output "same; MAX_THREADS=9 DB_POOL=18"
 }

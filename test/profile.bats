@@ -40,7 +40,6 @@ start_and_wait() {
   compile_app
   assert_success
   assert_output --partial ".profile: added the solodyno block"
-  assert_output --partial ".solodyno/app-facts: Mastodon 4.3.2"
   assert_output --partial "runtime defaults: tuned at every dyno start"
   run cat "$APP/.profile"
   assert_line --index 0 --partial "# >>> solodyno: runtime defaults"
@@ -280,4 +279,18 @@ start_and_wait() {
   run env -i HOME="$APP" DYNO=web.1 PATH=/usr/bin:/bin bash -c 'cd "$HOME" && . ./.profile && echo "ok ${WEB_CONCURRENCY:-unset}"'
   assert_success
   assert_output "ok unset"
+}
+
+@test "a one-off dyno (heroku run) sources .profile, yet solodyno env --explain still tells ours from yours" {
+  use_fixture mastodon
+  compile_app
+  assert_success
+  config_var MAX_THREADS 7
+  run "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" --dyno web.1 \
+    -e RUN_WORKER=true -e SOLODYNO_MEMORY_MB=512 -e "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin"
+  assert_success
+  assert_line --regexp '^DB_POOL +14 +tuned: '
+  assert_line --regexp '^MAGICK_MEMORY_LIMIT +268435456 +tuned: '
+  assert_line --regexp '^MAX_THREADS +7 +yours \(set, left alone\)$'
+  refute_line --partial 'SOLODYNO_DEFAULTS'
 }

@@ -572,9 +572,7 @@ os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])' "$SOLODYNO" "$W/Procfi
   compile_app
   assert_success
   config_var RUN_WORKER true
-  # Until the .profile block puts .solodyno/bin on PATH (issue 5), the dyno
-  # gets it here.
-  start_dyno web -e "PATH=$APP/.solodyno/bin:$STUBS:/usr/local/bin:/usr/bin:/bin"
+  start_dyno web
   wait_until 20 stub_started puma
   wait_until 20 stub_started sidekiq
   wait_until 20 http_get "$DYNO_PORT"
@@ -640,9 +638,8 @@ start_real_web_dyno() {
   start_redis
   config_var REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
   config_var RUN_WORKER true
-  # Until the .profile block puts .solodyno/bin on PATH (issue 5), the dyno
-  # gets it here; the real Debian programs, not the stubs.
-  start_dyno web -e "PATH=$APP/.solodyno/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+  # The real Debian programs, not the stubs (.profile adds .solodyno/bin).
+  start_dyno web -e "PATH=/usr/local/bin:/usr/bin:/bin" "$@"
   wait_until 60 http_get "$DYNO_PORT"
   wait_until 60 grep -q "sidekiq | .*Booting Sidekiq" "$DYNO_OUT"
 }

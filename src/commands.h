@@ -11,5 +11,6 @@ int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_slugignore(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
     {"env", cmd_env, "env --shell|--exec-d|--explain print the tuned runtime defaults (--table: every dyno size)"},
     {"profile", cmd_profile, "profile APP_DIR               write the managed block of APP_DIR/.profile"},
+    {"slugignore", cmd_slugignore, "slugignore APP_DIR            removes .slugignore's matches (the local build)"},
 };
 
 int cmd_version(int argc, char **argv)

@@ -39,3 +39,22 @@ setup() { common_setup; }
   run "$SOLODYNO_BUILD_DIR/unit/test_profile"
   assert_success
 }
+
+@test "unit: sha256 (FIPS 180-4 examples, padding boundaries, pieces)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_sha256"
+  assert_success
+}
+
+@test "unit: sha256 of files of many sizes equals sha256sum" {
+  local f="$BATS_TEST_TMPDIR/data" n
+  for n in 0 1 55 56 63 64 65 1000 65536 1048577; do
+    head -c "$n" /dev/urandom >"$f"
+    run "$SOLODYNO_BUILD_DIR/unit/test_sha256" "$f"
+    assert_output "$(sha256sum "$f" | cut -d' ' -f1)"
+  done
+}
+
+@test "unit: slugignore (parsing, globs, anchoring, directories, **)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_slugignore"
+  assert_success
+}

@@ -5,6 +5,7 @@
 /* Each takes the arguments after its own name (argv[0] is the sub-command) and
  * returns the process exit status. */
 int cmd_version(int argc, char **argv);
+int cmd_cnb(int argc, char **argv);
 int cmd_procfile(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "version                       print the version"},
+    {"cnb", cmd_cnb, "cnb launch|layer|stamp ...    write Cloud Native Buildpack files (bin/build)"},
     {"procfile", cmd_procfile, "procfile APP_DIR [ENV_DIR]    inject the one-dyno process layout (build; --summary first: one line on it)"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
     {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},

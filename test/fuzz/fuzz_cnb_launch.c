@@ -1,0 +1,124 @@
+/* libFuzzer target: launch.toml from any Procfile. Checks that the output has
+ * only the lines we mean to write, that every string in it is a well-formed
+ * TOML basic string (no raw control bytes, only valid escapes, closed on its
+ * line), that decoding each command gives back the Procfile's command byte for
+ * byte, and that at most one process is the default. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnb.h"
+#include "quote.h"
+
+/* Decodes the TOML basic string at *p (at its opening quote) into out; moves
+ * *p past the closing quote. Aborts on anything malformed. */
+static void decode_string(const char **p, strbuf *out)
+{
+    const char *s = *p;
+    if (*s++ != '"')
+        abort();
+    for (;;) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\0' || c == '\n' || c == 0x7F || (c < 0x20 && c != '\t'))
+            abort();
+        if (c == '"')
+            break;
+        if (c != '\\') {
+            sb_append_char(out, (char)c);
+            s++;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case '"': sb_append_char(out, '"'); break;
+        case '\\': sb_append_char(out, '\\'); break;
+        case 'b': sb_append_char(out, '\b'); break;
+        case 't': sb_append_char(out, '\t'); break;
+        case 'n': sb_append_char(out, '\n'); break;
+        case 'f': sb_append_char(out, '\f'); break;
+        case 'r': sb_append_char(out, '\r'); break;
+        case 'u': {
+            char hex[5] = {0};
+            memcpy(hex, s + 1, 4);
+            if (strlen(hex) != 4 || strspn(hex, "0123456789ABCDEF") != 4)
+                abort();
+            unsigned long v = strtoul(hex, NULL, 16);
+            if (v >= 0x80) /* we only escape control bytes this way */
+                abort();
+            sb_append_char(out, (char)v);
+            s += 4;
+            break;
+        }
+        default:
+            abort();
+        }
+        s++;
+    }
+    *p = s + 1;
+}
+
+static void expect(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*p, lit, n) != 0)
+        abort();
+    *p += n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct procfile pf;
+    strbuf diag = STRBUF_INIT, out = STRBUF_INIT;
+    procfile_parse((const char *)data, size, "Procfile", PROCFILE_APP, &pf, &diag);
+    sb_free(&diag);
+    size_t n = cnb_render_launch(&pf, &out, &diag);
+    if (!utf8_valid(out.data, out.len) || strlen(out.data) != out.len)
+        abort();
+
+    /* The commands we expect, in order. */
+    size_t k = 0, defaults = 0, seen = 0;
+    const char *p = out.data;
+    expect(&p, "# Written by solodyno's bin/build from the app's Procfile (Buildpack API 0.10).\n");
+    while (*p) {
+        expect(&p, "\n[[processes]]\ntype = ");
+        strbuf type = STRBUF_INIT, cmd = STRBUF_INIT;
+        decode_string(&p, &type);
+        if (!cnb_valid_process_type(type.data ? type.data : ""))
+            abort();
+        expect(&p, "\ncommand = [");
+        if (strncmp(p, "\"solodyno\", \"run\", \"Procfile.web\"]", 34) == 0) {
+            p += 34;
+            sb_append(&cmd, CNB_WEB_COMMAND);
+        } else {
+            expect(&p, "\"bash\", \"-c\", ");
+            decode_string(&p, &cmd);
+            expect(&p, "]");
+        }
+        expect(&p, "\ndefault = ");
+        if (strncmp(p, "true\n", 5) == 0) {
+            defaults++;
+            if (strcmp(type.data, "web") != 0)
+                abort();
+            p += 5;
+        } else {
+            expect(&p, "false\n");
+        }
+        /* The next declarable entry of the Procfile is this one. */
+        const char *why;
+        while (k < pf.n && !cnb_declarable(&pf, &pf.lines[k], &why))
+            k++;
+        if (k == pf.n || strcmp(pf.lines[k].name, type.data) != 0 ||
+            strcmp(pf.lines[k].command, cmd.data ? cmd.data : "") != 0)
+            abort();
+        k++;
+        seen++;
+        sb_free(&type);
+        sb_free(&cmd);
+    }
+    if (seen != n || defaults > 1)
+        abort();
+    procfile_free(&pf);
+    sb_free(&out);
+    sb_free(&diag);
+    return 0;
+}

@@ -46,6 +46,35 @@ solodyno_cache_key() {
   } | sha256sum | cut -c1-32
 }
 
+# compile_solodyno COMPILER OUT_DIR SOURCE...: OUT_DIR/solodyno from the
+# sources, one compiler job per CPU (a cold build waits on this), then one link.
+# Each job's messages go to its own OUT_DIR/*.log, so they never interleave.
+compile_solodyno() {
+  local compiler=$1 out=$2 src name running=0 failed=0 jobs
+  shift 2
+  # No -Werror: a newer compiler's new warning must not break a deploy.
+  # No -march=native: the slug runs on other hardware than the build.
+  local -a flags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra)
+  local -a extra
+  read -r -a extra <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
+  flags+=("${extra[@]}")
+  jobs=$(nproc 2>/dev/null || echo 2)
+  mkdir -p "$out/obj"
+  for src in "$@"; do
+    name=$(basename "${src%.c}")
+    "$compiler" "${flags[@]}" -c -o "$out/obj/$name.o" "$src" 2>"$out/$name.log" &
+    if ((++running >= jobs)); then
+      wait -n || failed=1
+      running=$((running - 1))
+    fi
+  done
+  while ((running > 0)); do
+    wait -n || failed=1
+    running=$((running - 1))
+  done
+  ((failed == 0)) && "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log"
+}
+
 # build_solodyno BP_DIR CACHE_DIR: prints the path of a solodyno binary in
 # CACHE_DIR, compiling it only when no binary with the current key is cached.
 # Log lines go to stderr so the caller can capture the path.
@@ -64,19 +93,15 @@ build_solodyno() {
     info "Compiling solodyno with $(basename "$compiler") (key ${key:0:12})" >&2
     mkdir -p "$cache_dir/solodyno-bin"
     tmp=$(mktemp -d "$cache_dir/solodyno-bin/tmp.XXXXXX")
-    local -a sources flags
+    local -a sources
     mapfile -t sources < <(solodyno_sources "$bp_dir" | grep '\.c$')
-    # No -Werror: a newer compiler's new warning must not break a deploy.
-    # No -march=native: the slug runs on other hardware than the build.
-    read -r -a flags <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
-    if ! "$compiler" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra "${flags[@]}" \
-      -o "$tmp/solodyno" "${sources[@]}" 2>"$tmp/cc.log"; then
-      indent <"$tmp/cc.log" >&2
+    if ! compile_solodyno "$compiler" "$tmp" "${sources[@]}"; then
+      cat "$tmp"/*.log 2>/dev/null | indent >&2
       rm -rf "$tmp"
       fail "Compiling solodyno failed (compiler: $compiler, stack: ${STACK:-unknown})."
     fi
-    indent <"$tmp/cc.log" >&2
-    rm -f "$tmp/cc.log"
+    cat "$tmp"/*.log 2>/dev/null | indent >&2
+    rm -rf "$tmp"/*.log "$tmp/obj"
     # Keep only the current build: old keys would pile up in the cache.
     rm -rf "$cache_dir/solodyno-bin/"[0-9a-f]*
     mv "$tmp" "$dir"

@@ -25,6 +25,7 @@
 #include "quote.h"
 #include "app_facts.h"
 #include "stamp.h"
+#include "xalloc.h"
 
 bool cnb_valid_process_type(const char *type)
 {
@@ -256,7 +257,7 @@ static int cnb_layer(int argc, char **argv)
 {
     const char *file = argv[0];
     bool launch = false, build = false, cache = false;
-    char *types = strdup(argv[1]);
+    char *types = xstrdup(argv[1]);
     int status = 0;
     if (strcmp(types, "none") != 0) {
         for (char *save = NULL, *t = strtok_r(types, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -282,7 +283,7 @@ static int cnb_layer(int argc, char **argv)
     if (!meta || !copies)
         abort();
     for (size_t i = 0; i < n; i++) {
-        copies[i] = strdup(argv[2 + i]);
+        copies[i] = xstrdup(argv[2 + i]);
         char *eq = strchr(copies[i], '=');
         if (!eq) {
             msg_error("cnb layer: expected KEY=VALUE, got '%s'", argv[2 + i]);

@@ -12,19 +12,12 @@
 #include "magick_policy.h"
 #include "quote.h"
 #include "stamp.h"
+#include "fileio.h"
+#include "xalloc.h"
 
 /* Mastodon's streaming server's own pool size when DB_POOL is unset. */
 #define STREAMING_DB_POOL 10u
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d) {
-        msg_error("out of memory");
-        abort();
-    }
-    return d;
-}
 
 static bool valid_name(const char *s)
 {
@@ -520,21 +513,6 @@ void env_format_log(const struct env_result *r, strbuf *out)
     if (!first)
         sb_append_char(out, ')');
     sb_append_char(out, '\n');
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 static const char *lookup_env(const char *name)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "xalloc.h"
 
 int read_file(const char *path, size_t max, char **out, size_t *len)
 {
@@ -58,8 +59,9 @@ fail:;
     return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int write_all(int fd, const void *data, size_t n)
 {
+    const char *p = data;
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
@@ -141,7 +143,7 @@ char *resolve_inside_app(const char *app_dir, const char *rel, const char **why)
             *why = "it is a symlink leading outside the app directory";
             return NULL;
         }
-        return strdup(resolved);
+        return xstrdup(resolved);
     }
     if (errno != ENOENT || path_exists(full.data)) {
         /* Exists but cannot be resolved: a dangling or looping symlink. We cannot

@@ -18,6 +18,9 @@
  * when larger than max, or whatever open/read said. */
 int read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* Writes all n bytes, retrying short writes and EINTR. 0, or -1 with errno. */
+int write_all(int fd, const void *data, size_t n);
+
 /* Replaces path with data in one rename. mode < 0 keeps the mode of the file
  * being replaced (0644 when new). Returns 0, or -1 with errno set; on failure
  * the old file is untouched and no temporary file is left. */

@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 #define SYMREF_DEPTH_MAX 5
 
@@ -303,7 +304,7 @@ static enum git_head_status find_dirs(struct repo *r)
             free(cd_path);
             return GIT_HEAD_ERROR;
         }
-        r->commondir = strdup(r->gitdir);
+        r->commondir = xstrdup(r->gitdir);
     } else {
         /* A relative common dir is relative to the gitdir. */
         char *rel = git_parse_commondir(data, len);

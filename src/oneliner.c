@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shell_lex.h"
+#include "xalloc.h"
 
 /* ---- the structure: a list of commands and if-statements ---------------- */
 
@@ -48,14 +49,7 @@ static void nlist_free(struct nlist *l)
 
 static struct node *nlist_push(struct nlist *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct node *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            abort();
-        l->v = v;
-        l->cap = cap;
-    }
+    l->v = xgrow(l->v, l->n, &l->cap, sizeof *l->v);
     struct node *n = &l->v[l->n++];
     memset(n, 0, sizeof *n);
     return n;
@@ -334,19 +328,10 @@ static void set_detail(struct walker *w, size_t from, size_t to)
 
 static void add_member(struct walker *w, char *command, const char *var, bool negated, bool bg)
 {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 8;
-        struct member_ex *v = realloc(w->v, cap * sizeof *v);
-        if (!v)
-            abort();
-        w->v = v;
-        w->cap = cap;
-    }
+    w->v = xgrow(w->v, w->n, &w->cap, sizeof *w->v);
     struct member_ex *m = &w->v[w->n++];
     m->m.command = command;
-    m->m.cond_var = var ? strdup(var) : NULL;
-    if (var && !m->m.cond_var)
-        abort();
+    m->m.cond_var = var ? xstrdup(var) : NULL;
     m->m.cond_negated = negated;
     m->m.kind = proc_kind_of(command);
     m->bg = bg;

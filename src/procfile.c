@@ -10,6 +10,7 @@
 
 #include "fileio.h"
 #include "quote.h"
+#include "xalloc.h"
 
 static bool is_name_char(char c)
 {
@@ -34,16 +35,6 @@ bool procfile_valid_name(const char *name, size_t len)
     return true;
 }
 
-static char *dup_len(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p)
-        abort();
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 /* A short, printable excerpt of a line for messages: control bytes and
  * non-ASCII shown as '?', cut at 60 characters. */
 static void sb_excerpt(strbuf *sb, const char *s, size_t n)
@@ -61,14 +52,7 @@ static void sb_excerpt(strbuf *sb, const char *s, size_t n)
 
 static struct proc_line *add_line(struct procfile *pf)
 {
-    if (pf->n == pf->cap) {
-        size_t cap = pf->cap ? pf->cap * 2 : 16;
-        struct proc_line *l = realloc(pf->lines, cap * sizeof *l);
-        if (!l)
-            abort();
-        pf->lines = l;
-        pf->cap = cap;
-    }
+    pf->lines = xgrow(pf->lines, pf->n, &pf->cap, sizeof *pf->lines);
     struct proc_line *line = &pf->lines[pf->n++];
     memset(line, 0, sizeof *line);
     return line;
@@ -237,7 +221,7 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
         struct proc_line *line = add_line(pf);
         line->kind = p.kind;
         line->lineno = lineno;
-        line->raw = dup_len(s, n);
+        line->raw = xstrndup(s, n);
         line->raw_len = n;
         if (problem) {
             report(diag, label, lineno, s, n, "is kept as it is, but not understood: %s", problem);
@@ -245,7 +229,7 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
              * entry of the same name beside a line they did not understand. */
             struct parsed loose;
             if (match_loose(s, n, &loose) && procfile_valid_name(loose.name, loose.name_len))
-                line->name = dup_len(loose.name, loose.name_len);
+                line->name = xstrndup(loose.name, loose.name_len);
             continue;
         }
         if (p.kind != PROC_ENTRY)
@@ -270,10 +254,10 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
                 break;
             }
         }
-        line->name = dup_len(p.name, p.name_len);
-        line->command = dup_len(p.cmd, p.cmd_len);
+        line->name = xstrndup(p.name, p.name_len);
+        line->command = xstrndup(p.cmd, p.cmd_len);
         if (p.var) {
-            line->cond_var = dup_len(p.var, p.var_len);
+            line->cond_var = xstrndup(p.var, p.var_len);
             line->cond_negated = p.negated;
         }
     }
@@ -354,7 +338,7 @@ void procfile_set(struct procfile *pf, const char *name, const char *command, co
     if (!keep) {
         keep = add_line(pf);
         keep->kind = PROC_ENTRY;
-        keep->name = dup_len(name, strlen(name));
+        keep->name = xstrndup(name, strlen(name));
     } else {
         /* Drop earlier duplicates: after a rewrite, the entry that counted is the only one. */
         size_t idx = (size_t)(keep - pf->lines), out = 0;
@@ -373,10 +357,10 @@ void procfile_set(struct procfile *pf, const char *name, const char *command, co
         free(keep->cond_var);
         keep->cond_var = NULL;
     }
-    keep->command = dup_len(command, strlen(command));
+    keep->command = xstrndup(command, strlen(command));
     keep->raw_len = 0;
     if (cond_var) {
-        keep->cond_var = dup_len(cond_var, strlen(cond_var));
+        keep->cond_var = xstrndup(cond_var, strlen(cond_var));
         keep->cond_negated = cond_negated;
     } else {
         keep->cond_negated = false;

@@ -10,6 +10,7 @@
 #include "proc_command.h"
 #include "procfile.h"
 #include "shell_lex.h"
+#include "xalloc.h"
 
 struct lmember {
     char *name;
@@ -35,14 +36,6 @@ static void members_free(struct lmembers *m)
     memset(m, 0, sizeof *m);
 }
 
-static char *xstrdup(const char *s)
-{
-    char *r = strdup(s);
-    if (!r)
-        abort();
-    return r;
-}
-
 static bool name_taken(const struct lmembers *m, const char *name)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -54,14 +47,7 @@ static bool name_taken(const struct lmembers *m, const char *name)
 /* Adds a member; a name already used gets "-2", "-3", ... */
 static void add(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 8;
-        struct lmember *v = realloc(m->v, cap * sizeof *v);
-        if (!v)
-            abort();
-        m->v = v;
-        m->cap = cap;
-    }
+    m->v = xgrow(m->v, m->n, &m->cap, sizeof *m->v);
     char unique[PROC_NAME_MAX + 16];
     snprintf(unique, sizeof unique, "%s", name);
     for (int k = 2; name_taken(m, unique); k++)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "xalloc.h"
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -19,14 +20,7 @@ static bool ends_word(const char *s, size_t len, size_t i)
 
 static struct sh_tok *push(struct sh_toks *toks, enum sh_tok_kind kind, size_t start, size_t end)
 {
-    if (toks->n == toks->cap) {
-        size_t cap = toks->cap ? toks->cap * 2 : 16;
-        struct sh_tok *t = realloc(toks->t, cap * sizeof *t);
-        if (!t)
-            abort();
-        toks->t = t;
-        toks->cap = cap;
-    }
+    toks->t = xgrow(toks->t, toks->n, &toks->cap, sizeof *toks->t);
     struct sh_tok *t = &toks->t[toks->n++];
     memset(t, 0, sizeof *t);
     t->kind = kind;

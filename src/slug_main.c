@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "slug.h"
+#include "xalloc.h"
 
 #define DEFAULT_OUTPUT "slug.tgz"
 #define LEVEL 6     /* gzip's default: the size Heroku's own tar | gzip gives */
@@ -197,8 +198,8 @@ static bool is_below(const char *root, const char *path)
  * slug would pack itself, or a half-written copy of itself). */
 static char *check_output(const char *app_real, const char *output)
 {
-    char *copy = strdup(output);
-    char *dir_real = copy ? realpath(dirname(copy), NULL) : NULL;
+    char *copy = xstrdup(output);
+    char *dir_real = realpath(dirname(copy), NULL);
     free(copy);
     if (!dir_real) {
         fprintf(stderr, "solodyno-slug: error: the directory of %s: %s\n", output, strerror(errno));
@@ -327,7 +328,7 @@ int main(int argc, char **argv)
     }
 
     /* The temporary file: same directory as the output, so the rename is atomic. */
-    char *base_copy = strdup(o.output);
+    char *base_copy = xstrdup(o.output);
     strbuf tmp = STRBUF_INIT;
     sb_printf(&tmp, "%s/.%s.solodyno-tmp.XXXXXX", out_dir, basename(base_copy));
     free(base_copy);

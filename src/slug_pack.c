@@ -24,25 +24,12 @@
 
 #include "quote.h"
 #include "slug.h"
+#include "xalloc.h"
 
 #define APP_PREFIX "./app/"
 #define READ_CHUNK (256 * 1024)
 
 /* ---- walking ------------------------------------------------------------------- */
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q)
-        abort(); /* as strbuf does */
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
 
 /* A path for a message: control characters (and every non-ASCII byte of a name
  * that is not UTF-8) shown as \xNN, so a file name with a newline cannot forge
@@ -70,10 +57,7 @@ static const char *shown(strbuf *sb, const char *path)
 static size_t add_entry(struct slug_tree *t, char *path, const struct stat *st, time_t clamp,
                         long parent)
 {
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 1024;
-        t->e = xrealloc(t->e, t->cap * sizeof *t->e);
-    }
+    t->e = xgrow(t->e, t->n, &t->cap, sizeof *t->e);
     struct slug_entry *e = &t->e[t->n];
     memset(e, 0, sizeof *e);
     e->path = path;

@@ -10,6 +10,7 @@
 #include "quote.h"
 #include "slug.h"
 #include "stamp.h"
+#include "xalloc.h"
 
 
 void slug_format_size(uint64_t bytes, char *buf, size_t len)
@@ -195,7 +196,7 @@ static char *read_commit(const char *app_dir, strbuf *warnings)
     char value[STAMP_VALUE_MAX + 1];
     int st = stamp_read(app_dir, value);
     if (st == 1)
-        return strdup(value);
+        return xstrdup(value);
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/%s", app_dir, STAMP_FILE);
     if (st < 0)

@@ -1,5 +1,6 @@
 /* .slugignore: parsing, matching, and removing the matches (see slugignore.h). */
 #include "slugignore.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,22 +12,6 @@
 #include <unistd.h>
 
 /* ---- parsing --------------------------------------------------------------- */
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q)
-        abort(); /* as strbuf does: nothing better to do in a short-lived helper */
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = xrealloc(NULL, n + 1);
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -61,10 +46,7 @@ static void add_rule(struct slugignore *si, const char *line, size_t len, int li
         free(r.segs);
         return;
     }
-    if (si->n == si->cap) {
-        si->cap = si->cap ? si->cap * 2 : 16;
-        si->rules = xrealloc(si->rules, si->cap * sizeof *si->rules);
-    }
+    si->rules = xgrow(si->rules, si->n, &si->cap, sizeof *si->rules);
     si->rules[si->n++] = r;
 }
 

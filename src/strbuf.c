@@ -1,4 +1,5 @@
 #include "strbuf.h"
+#include "xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,12 +18,7 @@ static void sb_reserve(strbuf *sb, size_t extra)
         }
         cap *= 2;
     }
-    char *p = realloc(sb->data, cap);
-    if (!p) {
-        fputs("solodyno: out of memory\n", stderr);
-        abort();
-    }
-    sb->data = p;
+    sb->data = xrealloc(sb->data, cap);
     sb->cap = cap;
 }
 

@@ -14,8 +14,7 @@ typedef struct {
 
 #define STRBUF_INIT {NULL, 0, 0}
 
-/* These abort the program on allocation failure: a helper that runs for
- * milliseconds has nothing better to do, and callers stay readable. */
+/* These abort the program on allocation failure (see xalloc.h). */
 void sb_append(strbuf *sb, const char *s);
 void sb_append_len(strbuf *sb, const char *s, size_t n);
 void sb_append_char(strbuf *sb, char c);

@@ -21,20 +21,6 @@
 /* What the language buildpacks install: out of .slugignore's reach. */
 static const char installed_dependencies[] = "/vendor/bundle/\nnode_modules/\n";
 
-/* Each "LABEL, line N: ..." line of diag as a build-log warning. */
-static void warn_lines(const strbuf *diag)
-{
-    if (!diag->data)
-        return;
-    const char *p = diag->data;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        log_warn("%.*s", (int)n, p);
-        p += n + (nl ? 1 : 0);
-    }
-}
-
 int cmd_slugignore(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '\0') {
@@ -66,7 +52,7 @@ int cmd_slugignore(int argc, char **argv)
     strbuf diag = STRBUF_INIT;
     slugignore_parse(data, len, SLUGIGNORE_FILE, &si, &diag);
     free(data);
-    warn_lines(&diag);
+    log_warn_lines(diag.data);
     sb_free(&diag);
     slugignore_parse(installed_dependencies, sizeof installed_dependencies - 1, "built-in", &keep,
                      &diag);

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static void emit(FILE *to, const char *prefix, const char *fmt, va_list ap)
 {
@@ -24,3 +25,13 @@ void log_detail(const char *fmt, ...) { EMIT(stdout, "       "); }
 void log_warn(const char *fmt, ...) { EMIT(stderr, " !     "); }
 void msg_error(const char *fmt, ...) { EMIT(stderr, "solodyno: error: "); }
 void msg_note(const char *fmt, ...) { EMIT(stderr, "solodyno: "); }
+
+void log_warn_lines(const char *text)
+{
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl ? (size_t)(nl - text) : strlen(text);
+        log_warn("%.*s", (int)n, text);
+        text += n + (nl ? 1 : 0);
+    }
+}

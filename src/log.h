@@ -13,6 +13,8 @@
 void log_step(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_detail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Each line of text (e.g. a parser's "LABEL, line N: ..." messages) as a warning. */
+void log_warn_lines(const char *text);
 
 /* "solodyno: error: ..." on stderr: for errors at dyno start and usage errors. */
 void msg_error(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -88,13 +88,7 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     int r = procfile_load(path, "Procfile.web", PROCFILE_WEB, pw, &diag);
     free(path);
     if (r < 0) {
-        const char *p = diag.data ? diag.data : "Procfile.web cannot be read\n";
-        while (*p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            log_warn("%.*s", (int)n, p);
-            p += n + (nl ? 1 : 0);
-        }
+        log_warn_lines(diag.data ? diag.data : "Procfile.web cannot be read");
         sb_free(&diag);
         return -1;
     }

@@ -51,9 +51,8 @@ $(BUILD)/libsolodyno.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Static where libc allows, as bin/compile links it (see bin/lib/build_solodyno.sh).
 $(BUILD)/solodyno: $(BUILD)/obj/main.o $(BUILD)/libsolodyno.a
-	$(if $(SANITIZE),,$(CC) $(LDFLAGS_ALL) -static -o $@ $^ 2>/dev/null ||) $(CC) $(LDFLAGS_ALL) -o $@ $^
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
 
 $(BUILD)/solodyno-slug: $(SLUG_OBJ) $(BUILD)/libsolodyno.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -larchive -lz -lpthread
@@ -63,11 +62,7 @@ UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libsolodyno.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Isrc $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsolodyno.a
-# valgrind cannot watch malloc in a static binary: a dynamic one for its test.
-$(BUILD)/unit/solodyno-dynamic: $(BUILD)/obj/main.o $(BUILD)/libsolodyno.a
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^
-unit: $(UNIT_BIN) $(BUILD)/unit/solodyno-dynamic
+unit: $(UNIT_BIN)
 
 # The test command of the README: installs what is missing (as root), builds,
 # runs every bats suite, ends with "N passed, N failed". SANITIZE=1 runs the

@@ -149,28 +149,3 @@ make_recording_cc() {
   assert_failure
   assert_output --partial "usage: bin/compile BUILD_DIR CACHE_DIR ENV_DIR"
 }
-
-@test "the helper is linked statically where the stack's libc allows it, dynamically where not" {
-  [[ "$SOLODYNO_EXTRA_CFLAGS" != *sanitize* ]] || skip "sanitizers cannot link statically (the dynamic path is what this run uses)"
-  use_fixture mastodon
-  compile_app "$CACHE"
-  assert_success
-  run file "$APP/.solodyno/bin/solodyno"
-  assert_output --partial "statically linked"
-
-  # A stack without libc.a: a compiler that refuses -static.
-  local real
-  real=$(command -v gcc || command -v cc)
-  mkdir -p "$BATS_TEST_TMPDIR/nostatic"
-  printf '#!/bin/sh\nfor a; do [ "$a" = -static ] && { echo "cannot find -lc" >&2; exit 1; }; done\nexec "%s" "$@"\n' "$real" \
-    >"$BATS_TEST_TMPDIR/nostatic/cc"
-  chmod +x "$BATS_TEST_TMPDIR/nostatic/cc"
-  use_fixture mastodon
-  CC="$BATS_TEST_TMPDIR/nostatic/cc" compile_app "$BATS_TEST_TMPDIR/cache2"
-  assert_success
-  refute_output --partial "cannot find -lc"
-  run file "$APP/.solodyno/bin/solodyno"
-  assert_output --partial "dynamically linked"
-  run "$APP/.solodyno/bin/solodyno" version
-  assert_success
-}

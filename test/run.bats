@@ -599,7 +599,7 @@ os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])' "$SOLODYNO" "$W/Procfi
   } | web_file
   run --separate-stderr valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
     --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-    "$SOLODYNO_BUILD_DIR/unit/solodyno-dynamic" run "$W/Procfile.web"
+    "$SOLODYNO" run "$W/Procfile.web"
   echo "$stderr" | tail -n 20
   [ "$status" -eq 7 ]
   [[ "$stderr" == *"ERROR SUMMARY: 0 errors"* ]]

@@ -72,15 +72,7 @@ compile_solodyno() {
     wait -n || failed=1
     running=$((running - 1))
   done
-  ((failed == 0)) || return 1
-  # Linked statically where the stack's libc allows it (never with sanitizers):
-  # each solodyno on the dyno then needs about 0.4 MB less memory and loads no
-  # shared library at boot. Else, as usual.
-  if [[ "${SOLODYNO_EXTRA_CFLAGS:-}" != *sanitize* ]] &&
-    "$compiler" "${flags[@]}" -static -o "$out/solodyno" "$out"/obj/*.o 2>/dev/null; then
-    return 0
-  fi
-  "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log"
+  ((failed == 0)) && "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log"
 }
 
 # build_solodyno BP_DIR CACHE_DIR: prints the path of a solodyno binary in

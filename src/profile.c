@@ -102,6 +102,7 @@ int cmd_profile(int argc, char **argv)
         return 2;
     }
     const char *app = argv[1];
+    log_step("solodyno: runtime defaults at dyno start (.profile)");
     const char *why;
     char *path = resolve_inside_app(app, ".profile", &why);
     if (!path) {

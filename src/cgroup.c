@@ -1,4 +1,5 @@
 #include "cgroup.h"
+#include "env_value.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,19 +107,6 @@ enum cg_value cg_parse_cfs(const char *quota, size_t qn, const char *period, siz
         return CG_BAD;
     *cpus = cpus_from_quota(q, p);
     return CG_OK;
-}
-
-bool parse_whole(const char *s, unsigned long long min, unsigned long long max,
-                 unsigned long long *out)
-{
-    if (!s)
-        return false;
-    unsigned long long v;
-    size_t n = strlen(s);
-    if (n > 20 || !parse_digits(s, n, &v) || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
 }
 
 /* Reads a small sysfs-like file. Returns its length, -1 when it does not

@@ -37,11 +37,6 @@ enum cg_value cg_parse_cpu_max(const char *s, size_t n, unsigned *cpus);
 enum cg_value cg_parse_cfs(const char *quota, size_t qn, const char *period, size_t pn,
                            unsigned *cpus);
 
-/* A whole decimal number in [min, max], nothing else (no sign, no blanks, no
- * unit). For config vars such as SOLODYNO_MEMORY_MB and MAX_THREADS. */
-bool parse_whole(const char *s, unsigned long long min, unsigned long long max,
-                 unsigned long long *out);
-
 struct dyno_resources {
     unsigned memory_mb;
     const char *memory_from; /* for --explain: where the figure came from */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "env_value.h"
 #include "log.h"
 #include "magick_policy.h"
 #include "quote.h"

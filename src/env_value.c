@@ -1,5 +1,6 @@
 #include "env_value.h"
 
+#include <limits.h>
 #include <string.h>
 
 bool parse_seconds_ms(const char *text, unsigned long max_ms, unsigned long *ms)
@@ -46,4 +47,25 @@ int parse_switch(const char *text)
             return 0;
     }
     return -1;
+}
+
+bool parse_whole(const char *s, unsigned long long min, unsigned long long max,
+                 unsigned long long *out)
+{
+    if (!s || *s == '\0')
+        return false;
+    unsigned long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        if (v > (ULLONG_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (unsigned)(*p - '0');
+        if (v > max)
+            return false;
+    }
+    if (v < min)
+        return false;
+    *out = v;
+    return true;
 }

@@ -1,6 +1,7 @@
-/* libFuzzer target: the strict parsers of solodyno's runtime variables
- * (SOLODYNO_GRACE, SOLODYNO_PREFIX), with the invariant that an accepted
- * duration is within its maximum and reads back the same once printed. */
+/* libFuzzer target: the strict parsers of runtime variables (SOLODYNO_GRACE,
+ * SOLODYNO_PREFIX, whole numbers such as SOLODYNO_MEMORY_MB), with the
+ * invariant that an accepted value is within its maximum and reads back the
+ * same once printed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int sw = parse_switch(text);
     if (sw < -1 || sw > 1)
         abort();
+    /* A whole number accepted is in range and prints back as the same text,
+     * but for leading zeros. */
+    const char *digits = text;
+    while (digits[0] == '0' && digits[1] != '\0')
+        digits++;
+    static const unsigned long long whole_max[] = {1, 1048576, ~0ULL};
+    for (size_t i = 0; i < sizeof whole_max / sizeof whole_max[0]; i++) {
+        unsigned long long v;
+        if (!parse_whole(text, 1, whole_max[i], &v))
+            continue;
+        char again[32];
+        snprintf(again, sizeof again, "%llu", v);
+        if (v < 1 || v > whole_max[i] || strcmp(again, digits) != 0)
+            abort();
+    }
     free(text);
     return 0;
 }

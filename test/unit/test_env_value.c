@@ -57,5 +57,19 @@ int main(void)
     CHECK(parse_switch("TRUE") == -1);
     CHECK(parse_switch("2") == -1);
     CHECK(parse_switch("true ") == -1);
+    /* whole numbers (SOLODYNO_MEMORY_MB, SOLODYNO_CPUS, a user's MAX_THREADS) */
+    unsigned long long v;
+    CHECK(parse_whole("512", 1, 100, &v) == false);
+    CHECK(parse_whole("512", 1, 1000, &v) && v == 512);
+    CHECK(!parse_whole("", 1, 1000, &v));
+    CHECK(!parse_whole("0", 1, 1000, &v));
+    CHECK(!parse_whole("-3", 1, 1000, &v));
+    CHECK(!parse_whole(" 3", 1, 1000, &v));
+    CHECK(!parse_whole("3 ", 1, 1000, &v));
+    CHECK(!parse_whole("3e2", 1, 1000, &v));
+    CHECK(!parse_whole("99999999999999999999999", 1, ~0ULL, &v));
+    CHECK(!parse_whole(NULL, 1, 1000, &v));
+    CHECK(parse_whole("18446744073709551614", 1, ~0ULL, &v) == false); /* refused near the top */
+    CHECK(parse_whole("1844674407370955160", 1, ~0ULL, &v) && v == 1844674407370955160ULL);
     UNIT_DONE();
 }

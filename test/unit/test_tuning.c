@@ -46,18 +46,6 @@ static void test_cgroup_values(void)
     CHECK(cg_parse_cfs(S("400000\n"), S("100000\n"), &c) == CG_OK && c == 4);
     CHECK(cg_parse_cfs(S("x"), S("100000"), &c) == CG_BAD);
     CHECK(cg_parse_cfs(S("100000"), S("0"), &c) == CG_BAD);
-
-    unsigned long long v;
-    CHECK(parse_whole("512", 1, 100, &v) == false);
-    CHECK(parse_whole("512", 1, 1000, &v) && v == 512);
-    CHECK(!parse_whole("", 1, 1000, &v));
-    CHECK(!parse_whole("0", 1, 1000, &v));
-    CHECK(!parse_whole("-3", 1, 1000, &v));
-    CHECK(!parse_whole(" 3", 1, 1000, &v));
-    CHECK(!parse_whole("3 ", 1, 1000, &v));
-    CHECK(!parse_whole("3e2", 1, 1000, &v));
-    CHECK(!parse_whole("99999999999999999999999", 1, ~0ULL, &v));
-    CHECK(!parse_whole(NULL, 1, 1000, &v));
 }
 
 static void test_dyno_names(void)

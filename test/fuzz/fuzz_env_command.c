@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "dyno_role.h"
 #include "env.h"
+#include "env_value.h"
 #include "magick_policy.h"
 
 #define MAX_VARS 24

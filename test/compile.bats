@@ -100,6 +100,30 @@ make_recording_cc() {
   assert_file_not_exists "$APP/.solodyno/bin/solodyno"
 }
 
+@test "a failed compile names the file and the compiler's status, even when the compiler printed nothing" {
+  use_fixture mastodon
+  local real
+  real=$(command -v gcc || command -v cc)
+  mkdir -p "$BATS_TEST_TMPDIR/ccwrap"
+  # Killed by a signal (as the OOM killer would) while compiling run.c.
+  printf '#!/bin/sh\ncase "$*" in *src/run.c*) kill -KILL $$ ;; esac\nexec "%s" "$@"\n' "$real" \
+    >"$BATS_TEST_TMPDIR/ccwrap/cc"
+  chmod +x "$BATS_TEST_TMPDIR/ccwrap/cc"
+  CC="$BATS_TEST_TMPDIR/ccwrap/cc" compile_app "$CACHE"
+  assert_failure
+  assert_output --partial "compiling run.c: the compiler exited with status 137"
+  assert_output --partial "Compiling solodyno failed"
+  assert_file_not_exists "$APP/.solodyno/bin/solodyno"
+  # The compiler's own message is shown, and the failed build left no binary to reuse.
+  printf '#!/bin/sh\ncase "$*" in *src/run.c*) echo "run.c:1: error: made up" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \
+    "$real" >"$BATS_TEST_TMPDIR/ccwrap/cc"
+  CC="$BATS_TEST_TMPDIR/ccwrap/cc" compile_app "$CACHE"
+  assert_failure
+  assert_output --partial "run.c:1: error: made up"
+  run find "$CACHE" -name solodyno -type f
+  assert_output ""
+}
+
 @test "compile works from a read-only buildpack directory as a non-root user, writing nothing there" {
   local base
   base=$(mktemp -d /tmp/solodyno-ro.XXXXXX)

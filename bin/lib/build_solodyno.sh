@@ -49,30 +49,54 @@ solodyno_cache_key() {
 # compile_solodyno COMPILER OUT_DIR SOURCE...: OUT_DIR/solodyno from the
 # sources, one compiler job per CPU (a cold build waits on this), then one link.
 # Each job's messages go to its own OUT_DIR/*.log, so they never interleave.
+# Jobs are waited for by PID, oldest first: `wait -n` can miss a job that ended
+# while the shell was busy and then report 127 for a compile that succeeded.
 compile_solodyno() {
-  local compiler=$1 out=$2 src name running=0 failed=0 jobs
+  local compiler=$1 out=$2 src name failed=0 jobs
   shift 2
   # No -Werror: a newer compiler's new warning must not break a deploy.
   # No -march=native: the slug runs on other hardware than the build.
   local -a flags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra)
-  local -a extra
+  local -a extra pids=() names=()
   read -r -a extra <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
   flags+=("${extra[@]}")
   jobs=$(nproc 2>/dev/null || echo 2)
   mkdir -p "$out/obj"
   for src in "$@"; do
-    name=$(basename "${src%.c}")
+    name=${src##*/}
+    name=${name%.c}
     "$compiler" "${flags[@]}" -c -o "$out/obj/$name.o" "$src" 2>"$out/$name.log" &
-    if ((++running >= jobs)); then
-      wait -n || failed=1
-      running=$((running - 1))
+    pids+=("$!")
+    names+=("$name")
+    if ((${#pids[@]} >= jobs)); then
+      wait_compile_job "$out" "${pids[0]}" "${names[0]}" || failed=1
+      pids=("${pids[@]:1}")
+      names=("${names[@]:1}")
     fi
   done
-  while ((running > 0)); do
-    wait -n || failed=1
-    running=$((running - 1))
+  local i
+  for i in "${!pids[@]}"; do
+    wait_compile_job "$out" "${pids[i]}" "${names[i]}" || failed=1
   done
-  ((failed == 0)) && "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log"
+  ((failed == 0)) || return 1
+  local status=0
+  "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log" || status=$?
+  if ((status != 0)); then
+    printf 'linking solodyno: the compiler exited with status %d\n' "$status" >>"$out/link.log"
+    return 1
+  fi
+}
+
+# wait_compile_job OUT_DIR PID NAME: waits for one compiler job; a failure is
+# noted in its log with the status, since a compiler killed by a signal (out
+# of memory, say) prints nothing itself.
+wait_compile_job() {
+  local status=0
+  wait "$2" || status=$?
+  if ((status != 0)); then
+    printf 'compiling %s.c: the compiler exited with status %d\n' "$3" "$status" >>"$1/$3.log"
+    return 1
+  fi
 }
 
 # build_solodyno BP_DIR CACHE_DIR: prints the path of a solodyno binary in

@@ -37,6 +37,9 @@ assert bp["version"] == sys.argv[2], (bp["version"], sys.argv[2])
 assert bp["name"] == "solodyno"
 assert bp["homepage"].startswith("https://") and bp["description"], bp
 assert all("type" in l or "uri" in l for l in bp["licenses"]) and bp["licenses"], bp
+# The declared licence is the one the repository ships.
+assert [l.get("type") for l in bp["licenses"]] == ["MIT"], bp["licenses"]
+assert open(os.path.join(os.path.dirname(sys.argv[1]), "LICENSE")).readline().strip() == "MIT License"
 assert "clear-env" not in bp or bp["clear-env"] is False  # config vars reach bin/build
 targets = {(t["os"], t["arch"]): t for t in d["targets"]}
 assert set(targets) == {("linux", "amd64"), ("linux", "arm64")}, targets

@@ -49,36 +49,24 @@ solodyno_cache_key() {
 # compile_solodyno COMPILER OUT_DIR SOURCE...: OUT_DIR/solodyno from the
 # sources, one compiler job per CPU (a cold build waits on this), then one link.
 # Each job's messages go to its own OUT_DIR/*.log, so they never interleave.
-# Jobs are waited for by PID, oldest first: `wait -n` can miss a job that ended
-# while the shell was busy and then report 127 for a compile that succeeded.
+# xargs -P runs the pool: bash's `wait -n` can miss a job that ended while the
+# shell was busy and report 127 for a compile that succeeded.
 compile_solodyno() {
-  local compiler=$1 out=$2 src name failed=0 jobs
+  local compiler=$1 out=$2 jobs
   shift 2
   # No -Werror: a newer compiler's new warning must not break a deploy.
   # No -march=native: the slug runs on other hardware than the build.
   local -a flags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra)
-  local -a extra pids=() names=()
+  local -a extra
   read -r -a extra <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
   flags+=("${extra[@]}")
   jobs=$(nproc 2>/dev/null || echo 2)
   mkdir -p "$out/obj"
-  for src in "$@"; do
-    name=${src##*/}
-    name=${name%.c}
-    "$compiler" "${flags[@]}" -c -o "$out/obj/$name.o" "$src" 2>"$out/$name.log" &
-    pids+=("$!")
-    names+=("$name")
-    if ((${#pids[@]} >= jobs)); then
-      wait_compile_job "$out" "${pids[0]}" "${names[0]}" || failed=1
-      pids=("${pids[@]:1}")
-      names=("${names[@]:1}")
-    fi
-  done
-  local i
-  for i in "${!pids[@]}"; do
-    wait_compile_job "$out" "${pids[i]}" "${names[i]}" || failed=1
-  done
-  ((failed == 0)) || return 1
+  export -f compile_one_source
+  # shellcheck disable=SC2016 # expanded by the bash that xargs starts
+  printf '%s\0' "$@" |
+    xargs -0 -n 1 -P "$jobs" bash -c 'compile_one_source "$@"' _ "$out" "$compiler" "${flags[@]}" ||
+    return 1
   local status=0
   "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log" || status=$?
   if ((status != 0)); then
@@ -87,14 +75,18 @@ compile_solodyno() {
   fi
 }
 
-# wait_compile_job OUT_DIR PID NAME: waits for one compiler job; a failure is
-# noted in its log with the status, since a compiler killed by a signal (out
-# of memory, say) prints nothing itself.
-wait_compile_job() {
-  local status=0
-  wait "$2" || status=$?
+# compile_one_source OUT_DIR COMPILER FLAG... SOURCE: one object file. A
+# failure is noted in its log with the status, since a compiler killed by a
+# signal (out of memory, say) prints nothing itself.
+compile_one_source() {
+  local out=$1 compiler=$2 src name status=0
+  shift 2
+  src=${!#}
+  name=${src##*/}
+  name=${name%.c}
+  "$compiler" "${@:1:$#-1}" -c -o "$out/obj/$name.o" "$src" 2>"$out/$name.log" || status=$?
   if ((status != 0)); then
-    printf 'compiling %s.c: the compiler exited with status %d\n' "$3" "$status" >>"$1/$3.log"
+    printf 'compiling %s.c: the compiler exited with status %d\n' "$name" "$status" >>"$out/$name.log"
     return 1
   fi
 }

@@ -62,11 +62,14 @@ compile_solodyno() {
   flags+=("${extra[@]}")
   jobs=$(nproc 2>/dev/null || echo 2)
   mkdir -p "$out/obj"
-  export -f compile_one_source
+  # A subshell, so the exported function reaches xargs' children only and not
+  # the programs the rest of the build runs.
   # shellcheck disable=SC2016 # expanded by the bash that xargs starts
-  printf '%s\0' "$@" |
-    xargs -0 -n 1 -P "$jobs" bash -c 'compile_one_source "$@"' _ "$out" "$compiler" "${flags[@]}" ||
-    return 1
+  (
+    export -f compile_one_source
+    printf '%s\0' "$@" |
+      xargs -0 -n 1 -P "$jobs" bash -c 'compile_one_source "$@"' _ "$out" "$compiler" "${flags[@]}"
+  ) || return 1
   local status=0
   "$compiler" "${flags[@]}" -o "$out/solodyno" "$out"/obj/*.o 2>"$out/link.log" || status=$?
   if ((status != 0)); then

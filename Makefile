@@ -1,17 +1,22 @@
 # solodyno: build, test, lint, fuzz, bench, demo.
 #
-# Source layout (bin/compile and bin/build rely on the same rule):
-#   src/slug_*.c   solodyno-slug only (links libarchive and zlib)
-#   src/main.c     solodyno's entry point
-#   src/*.c        everything else: libc-only, linked into both programs, the
-#                  unit tests and the fuzz targets
+# Source layout, by the phase the code runs in (bin/compile and bin/build
+# compile the same set: bin/lib/build_solodyno.sh):
+#   src/main.c, src/commands.h   solodyno's entry point and its sub-commands
+#   src/common/    shared by the phases: Procfile grammar, files, strings,
+#                  allocation, logging, quoting, the app-facts and stamp formats
+#   src/build/     once per build: the layout, app scan, stamp, .git, .profile,
+#                  CNB files, .slugignore
+#   src/dyno/      at every dyno start: solodyno env (tuning, cgroup, role,
+#                  ImageMagick policy) and solodyno run
+#   src/slug/      solodyno-slug only (links libarchive and zlib), a workstation tool
 #   test/fuzz/fuzz_*.c   one libFuzzer target per parser of outside input
 #   test/unit/test_*.c   unit tests of C functions (run by test/unit.bats)
 
 CC      ?= cc
 CLANG   ?= clang
 OPT     ?= -O2 -g
-STD     := -std=c11 -D_GNU_SOURCE
+STD     := -std=c11 -D_GNU_SOURCE -Isrc
 WARN    := -Wall -Wextra
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -26,9 +31,10 @@ endif
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(EXTRA) $(CFLAGS)
 LDFLAGS_ALL := $(EXTRA) $(LDFLAGS)
 
-LIB_SRC  := $(sort $(filter-out src/main.c src/slug_%.c,$(wildcard src/*.c)))
-SLUG_SRC := $(sort $(wildcard src/slug_*.c))
-HEADERS  := $(wildcard src/*.h)
+PHASES   := common build dyno
+LIB_SRC  := $(sort $(foreach d,$(PHASES),$(wildcard src/$(d)/*.c)))
+SLUG_SRC := $(sort $(wildcard src/slug/*.c))
+HEADERS  := $(wildcard src/*.h src/*/*.h)
 FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/test_*.c))
 
@@ -57,11 +63,12 @@ $(BUILD)/solodyno: $(BUILD)/obj/main.o $(BUILD)/libsolodyno.a
 $(BUILD)/solodyno-slug: $(SLUG_OBJ) $(BUILD)/libsolodyno.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -larchive -lz -lpthread
 
-# Unit tests: one binary per test/unit/test_*.c, linked with the library.
+# Unit tests: one binary per test/unit/test_*.c, linked with the library (and
+# the slug code's libc-only parts: its SHA-256).
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
-$(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libsolodyno.a
+$(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libsolodyno.a $(BUILD)/obj/slug/sha256.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Isrc $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsolodyno.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsolodyno.a $(BUILD)/obj/slug/sha256.o
 unit: $(UNIT_BIN)
 
 # The test command of the README: installs what is missing (as root), builds,
@@ -85,7 +92,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CLANG) $(STD) $(WARN) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRC)
+	$(CLANG) $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRC)
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	test/fuzz/run-all $(FUZZ_SECONDS) $(FUZZ_BIN)

@@ -235,8 +235,9 @@ assert [p["type"] for p in procs] == ["web", "worker"], procs' "$CNB_LAYERS"
   cnb_build
   assert_success
   local sources
-  sources=$(cd "$BP_DIR" && for f in $(printf '%s\n' src/*.c src/*.h | grep -v '^src/slug_' | LC_ALL=C sort); do
-    printf '%s\n' "${f##*/}"
+  # Every file of solodyno's phases (not src/slug/): its path, then its content.
+  sources=$(cd "$BP_DIR" && for f in $(printf '%s\n' src/*.[ch] src/{common,build,dyno}/*.[ch] | LC_ALL=C sort); do
+    printf '%s\n' "$f"
     cat "$f"
   done | sha256sum | cut -d' ' -f1)
   py '
@@ -365,7 +366,7 @@ fake_arm64() {
   cnb_restore
   : >"$CNB_BASE/cc-calls"
   chmod -R u+w "$CNB_BP"
-  echo '/* changed */' >>"$CNB_BP/src/log.c"
+  echo '/* changed */' >>"$CNB_BP/src/common/log.c"
   chmod -R a-w "$CNB_BP"
   cnb_build
   assert_success

@@ -76,7 +76,7 @@ make_recording_cc() {
 
   # A changed source file (in a copy of the buildpack) means a new key.
   cp -a "$BP_DIR" "$BATS_TEST_TMPDIR/bp"
-  echo '/* changed */' >>"$BATS_TEST_TMPDIR/bp/src/log.c"
+  echo '/* changed */' >>"$BATS_TEST_TMPDIR/bp/src/common/log.c"
   run "$BATS_TEST_TMPDIR/bp/bin/compile" "$APP" "$CACHE" "$ENV_DIR"
   assert_success
   assert_output --partial "Compiling solodyno"
@@ -106,16 +106,16 @@ make_recording_cc() {
   real=$(command -v gcc || command -v cc)
   mkdir -p "$BATS_TEST_TMPDIR/ccwrap"
   # Killed by a signal (as the OOM killer would) while compiling run.c.
-  printf '#!/bin/sh\ncase "$*" in *src/run.c*) kill -KILL $$ ;; esac\nexec "%s" "$@"\n' "$real" \
+  printf '#!/bin/sh\ncase "$*" in *src/dyno/run.c*) kill -KILL $$ ;; esac\nexec "%s" "$@"\n' "$real" \
     >"$BATS_TEST_TMPDIR/ccwrap/cc"
   chmod +x "$BATS_TEST_TMPDIR/ccwrap/cc"
   CC="$BATS_TEST_TMPDIR/ccwrap/cc" compile_app "$CACHE"
   assert_failure
-  assert_output --partial "compiling run.c: the compiler exited with status 137"
+  assert_output --partial "compiling src/dyno/run.c: the compiler exited with status 137"
   assert_output --partial "Compiling solodyno failed"
   assert_file_not_exists "$APP/.solodyno/bin/solodyno"
   # The compiler's own message is shown, and the failed build left no binary to reuse.
-  printf '#!/bin/sh\ncase "$*" in *src/run.c*) echo "run.c:1: error: made up" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \
+  printf '#!/bin/sh\ncase "$*" in *src/dyno/run.c*) echo "run.c:1: error: made up" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \
     "$real" >"$BATS_TEST_TMPDIR/ccwrap/cc"
   CC="$BATS_TEST_TMPDIR/ccwrap/cc" compile_app "$CACHE"
   assert_failure

@@ -17,16 +17,24 @@ find_c_compiler() {
   return 1
 }
 
-# The sources of solodyno: src/*.c except solodyno-slug's src/slug_*.c, plus
-# the headers. Sorted, so the cache key does not depend on directory order.
+# The sources of solodyno: src/main.c and the phases it runs in (src/common,
+# src/build, src/dyno; src/slug is solodyno-slug's), headers included. Sorted,
+# so the cache key does not depend on directory order.
 solodyno_sources() {
   local bp_dir=$1 f
-  for f in "$bp_dir"/src/*.c "$bp_dir"/src/*.h; do
-    case "${f##*/}" in
-      slug_*) ;;
-      *) printf '%s\n' "$f" ;;
-    esac
+  for f in "$bp_dir"/src/*.[ch] "$bp_dir"/src/{common,build,dyno}/*.[ch]; do
+    printf '%s\n' "$f"
   done | LC_ALL=C sort
+}
+
+# The SHA-256 of the sources: each file's path under the buildpack, then its
+# content. Part of the cache key, and recorded in the CNB cache layer.
+solodyno_sources_sha256() {
+  local bp_dir=$1 f
+  solodyno_sources "$bp_dir" | while IFS= read -r f; do
+    printf '%s\n' "${f#"$bp_dir"/}"
+    cat "$f"
+  done | sha256sum | cut -d' ' -f1
 }
 
 # A key naming everything the binary depends on. The compiler is identified by
@@ -39,24 +47,21 @@ solodyno_cache_key() {
     printf 'stack=%s\narch=%s\ncompiler=%s\nflags=%s\n' \
       "${STACK:-unknown}" "$(uname -m)" "$real" "${SOLODYNO_EXTRA_CFLAGS:-}"
     sha256sum "$real" | cut -d' ' -f1
-    solodyno_sources "$bp_dir" | while IFS= read -r f; do
-      printf '%s\n' "${f##*/}"
-      cat "$f"
-    done
+    solodyno_sources_sha256 "$bp_dir"
   } | sha256sum | cut -c1-32
 }
 
-# compile_solodyno COMPILER OUT_DIR SOURCE...: OUT_DIR/solodyno from the
+# compile_solodyno COMPILER OUT_DIR SRC_DIR SOURCE...: OUT_DIR/solodyno from the
 # sources, one compiler job per CPU (a cold build waits on this), then one link.
 # Each job's messages go to its own OUT_DIR/*.log, so they never interleave.
 # xargs -P runs the pool: bash's `wait -n` can miss a job that ended while the
 # shell was busy and report 127 for a compile that succeeded.
 compile_solodyno() {
-  local compiler=$1 out=$2 jobs
-  shift 2
+  local compiler=$1 out=$2 src_dir=$3 jobs
+  shift 3
   # No -Werror: a newer compiler's new warning must not break a deploy.
   # No -march=native: the slug runs on other hardware than the build.
-  local -a flags=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra)
+  local -a flags=(-std=c11 -D_GNU_SOURCE -I"$src_dir" -O2 -Wall -Wextra)
   local -a extra
   read -r -a extra <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
   flags+=("${extra[@]}")
@@ -85,11 +90,14 @@ compile_one_source() {
   local out=$1 compiler=$2 src name status=0
   shift 2
   src=${!#}
-  name=${src##*/}
+  # Named after its folder too (dyno-run, common-log), so two phases may hold
+  # files of the same name.
+  name=${src%/*}
+  name="${name##*/}-${src##*/}"
   name=${name%.c}
   "$compiler" "${@:1:$#-1}" -c -o "$out/obj/$name.o" "$src" 2>"$out/$name.log" || status=$?
   if ((status != 0)); then
-    printf 'compiling %s.c: the compiler exited with status %d\n' "$name" "$status" >>"$out/$name.log"
+    printf 'compiling src/%s: the compiler exited with status %d\n' "${src##*/src/}" "$status" >>"$out/$name.log"
     return 1
   fi
 }
@@ -114,7 +122,7 @@ build_solodyno() {
     tmp=$(mktemp -d "$cache_dir/solodyno-bin/tmp.XXXXXX")
     local -a sources
     mapfile -t sources < <(solodyno_sources "$bp_dir" | grep '\.c$')
-    if ! compile_solodyno "$compiler" "$tmp" "${sources[@]}"; then
+    if ! compile_solodyno "$compiler" "$tmp" "$bp_dir/src" "${sources[@]}"; then
       cat "$tmp"/*.log 2>/dev/null | indent >&2
       rm -rf "$tmp"
       fail "Compiling solodyno failed (compiler: $compiler, stack: ${STACK:-unknown})."

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "app_facts.h"
+#include "common/app_facts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

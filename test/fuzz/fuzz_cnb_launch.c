@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb.h"
-#include "quote.h"
+#include "build/cnb.h"
+#include "common/quote.h"
 
 /* Decodes the TOML basic string at *p (at its opening quote) into out; moves
  * *p past the closing quote. Aborts on anything malformed. */

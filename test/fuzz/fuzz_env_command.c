@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "dyno_role.h"
-#include "env.h"
-#include "env_value.h"
-#include "magick_policy.h"
+#include "dyno/cgroup.h"
+#include "dyno/dyno_role.h"
+#include "dyno/env.h"
+#include "dyno/env_value.h"
+#include "dyno/magick_policy.h"
 
 #define MAX_VARS 24
 

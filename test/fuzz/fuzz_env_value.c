@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "env_value.h"
+#include "dyno/env_value.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "git_read.h"
-#include "stamp.h"
+#include "build/git_read.h"
+#include "common/stamp.h"
 
 static char dir[64];
 

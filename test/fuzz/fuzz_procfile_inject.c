@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procfile.h"
-#include "procfile_layout.h"
+#include "common/procfile.h"
+#include "build/procfile_layout.h"
 
 static const uint8_t *script;
 static size_t script_len;

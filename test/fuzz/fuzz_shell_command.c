@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oneliner.h"
-#include "proc_command.h"
-#include "shell_lex.h"
+#include "build/oneliner.h"
+#include "build/proc_command.h"
+#include "build/shell_lex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

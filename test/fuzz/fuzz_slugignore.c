@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slugignore.h"
+#include "build/slugignore.h"
 
 static int simple_glob(const char *p, size_t n)
 {

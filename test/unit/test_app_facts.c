@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "app_facts.h"
-#include "fileio.h"
+#include "build/app_scan.h"
+#include "common/app_facts.h"
+#include "common/fileio.h"
 #include "unit.h"
 
 static void put(const char *dir, const char *rel, const char *text)

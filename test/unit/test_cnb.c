@@ -2,7 +2,7 @@
  * and layer content metadata. (test/cnb.bats parses real output with tomllib.) */
 #include <stdlib.h>
 
-#include "cnb.h"
+#include "build/cnb.h"
 #include "unit.h"
 
 static char *launch_of(const char *procfile, char **diag_out)

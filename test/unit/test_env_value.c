@@ -1,5 +1,5 @@
 /* Unit tests of the strict parsers for solodyno's runtime variables. */
-#include "env_value.h"
+#include "dyno/env_value.h"
 #include "unit.h"
 
 static unsigned long secs(const char *text, unsigned long max_ms)

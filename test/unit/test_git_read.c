@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "git_read.h"
-#include "strbuf.h"
+#include "common/fileio.h"
+#include "build/git_read.h"
+#include "common/strbuf.h"
 #include "unit.h"
 
 #define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -2,9 +2,9 @@
  * multi-process one-liners and bin/heroku-web, Sidekiq's -c, the release guard. */
 #include <stdlib.h>
 
-#include "oneliner.h"
-#include "proc_command.h"
-#include "shell_lex.h"
+#include "build/oneliner.h"
+#include "build/proc_command.h"
+#include "build/shell_lex.h"
 #include "unit.h"
 
 static struct ol_result res;

@@ -1,7 +1,7 @@
 /* Unit tests of the Procfile grammar (both modes) and of rewriting a file. */
 #include <stdlib.h>
 
-#include "procfile.h"
+#include "common/procfile.h"
 #include "unit.h"
 
 static struct procfile pf;

@@ -2,7 +2,7 @@
  * scripts the web line names come from a table). */
 #include <stdlib.h>
 
-#include "procfile_layout.h"
+#include "build/procfile_layout.h"
 #include "unit.h"
 
 /* The app's files a web line may name. */

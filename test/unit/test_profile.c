@@ -1,7 +1,7 @@
 /* Unit tests of the .profile block rewrite. */
 #include <stdlib.h>
 
-#include "profile.h"
+#include "build/profile.h"
 #include "unit.h"
 
 /* Rewrites in, returns the new content (malloc'd) or NULL on error. */

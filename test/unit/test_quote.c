@@ -1,7 +1,7 @@
 /* Unit tests of the escaping that keeps outside values out of generated code. */
 #include <stdlib.h>
 
-#include "quote.h"
+#include "common/quote.h"
 #include "unit.h"
 
 static char *shell(const char *s)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sha256.h"
+#include "slug/sha256.h"
 #include "unit.h"
 
 static const char *hex_of(const void *data, size_t len, size_t piece)

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "slugignore.h"
+#include "build/slugignore.h"
 #include "unit.h"
 
 /* Whether the file content `rules` matches path (is_dir says what it is). */

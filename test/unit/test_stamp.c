@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "stamp.h"
-#include "strbuf.h"
+#include "common/fileio.h"
+#include "common/stamp.h"
+#include "common/strbuf.h"
 #include "unit.h"
 
 static const char *const HASH = "0123456789abcdef0123456789abcdef01234567";

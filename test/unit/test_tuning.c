@@ -2,10 +2,10 @@
  * names, the memory-budget model, ImageMagick's policy sizes. */
 #include <stdlib.h>
 
-#include "cgroup.h"
-#include "dyno_role.h"
-#include "magick_policy.h"
-#include "tuning.h"
+#include "dyno/cgroup.h"
+#include "dyno/dyno_role.h"
+#include "dyno/magick_policy.h"
+#include "dyno/tuning.h"
 #include "unit.h"
 
 #define S(lit) lit, sizeof lit - 1

@@ -1,0 +1,404 @@
+/* The Procfile grammar: see procfile.h for the two modes, README.md
+ * ("Procfile.web") for the format as users see it. */
+#include "common/procfile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileio.h"
+#include "common/quote.h"
+#include "common/xalloc.h"
+
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+static bool is_var_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+static bool is_var_char(char c) { return is_var_start(c) || (c >= '0' && c <= '9'); }
+
+/* \s of the loose rule, minus the line breaks a line cannot hold. */
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
+
+bool procfile_valid_name(const char *name, size_t len)
+{
+    if (len == 0 || len > PROC_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_name_char(name[i]))
+            return false;
+    return true;
+}
+
+/* A short, printable excerpt of a line for messages: control bytes and
+ * non-ASCII shown as '?', cut at 60 characters. */
+static void sb_excerpt(strbuf *sb, const char *s, size_t n)
+{
+    size_t shown = n < 60 ? n : 60;
+    sb_append_char(sb, '\'');
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s[i];
+        sb_append_char(sb, c >= 0x20 && c < 0x7F ? (char)c : '?');
+    }
+    if (shown < n)
+        sb_append(sb, "...");
+    sb_append_char(sb, '\'');
+}
+
+static struct proc_line *add_line(struct procfile *pf)
+{
+    pf->lines = xgrow(pf->lines, pf->n, &pf->cap, sizeof *pf->lines);
+    struct proc_line *line = &pf->lines[pf->n++];
+    memset(line, 0, sizeof *line);
+    return line;
+}
+
+/* What one line says. On a problem, *problem is a static description and the
+ * function returns false; for the loose Heroku reading, *loose is set. */
+struct parsed {
+    enum proc_line_kind kind;
+    const char *name;
+    size_t name_len;
+    const char *cmd;
+    size_t cmd_len;
+    const char *var;
+    size_t var_len;
+    bool negated;
+    bool loose; /* only Heroku's loose rule matched (no colon) */
+};
+
+/* Heroku's loose rule: ^\s*([a-zA-Z0-9_-]+):?\s+(.*) */
+static bool match_loose(const char *s, size_t n, struct parsed *p)
+{
+    size_t i = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    size_t start = i;
+    while (i < n && is_name_char(s[i]))
+        i++;
+    if (i == start)
+        return false;
+    size_t name_end = i;
+    if (i < n && s[i] == ':')
+        i++;
+    size_t ws = i;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i == ws)
+        return false;
+    p->name = s + start;
+    p->name_len = name_end - start;
+    p->cmd = s + i;
+    p->cmd_len = n - i;
+    return true;
+}
+
+static const char *parse_line(const char *s, size_t n, enum procfile_mode mode, struct parsed *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t i = 0;
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i == n) {
+        p->kind = PROC_BLANK;
+        return NULL;
+    }
+    if (s[i] == '#') {
+        p->kind = PROC_COMMENT;
+        return NULL;
+    }
+    p->kind = PROC_UNPARSED;
+    if (memchr(s, '\0', n))
+        return "contains a NUL byte";
+    if (n > PROC_LINE_MAX)
+        return "is longer than 64 KiB";
+    if (!utf8_valid(s, n))
+        return "is not valid UTF-8";
+
+    size_t start = i;
+    while (i < n && is_name_char(s[i]))
+        i++;
+    p->name = s + start;
+    p->name_len = i - start;
+    if (p->name_len == 0)
+        return "expected NAME: COMMAND, where NAME is letters, digits, '_' or '-'";
+    if (p->name_len > PROC_NAME_MAX)
+        return "the name is longer than 63 characters";
+
+    if (mode == PROCFILE_WEB && i < n && s[i] == '@') {
+        i++;
+        if (i < n && s[i] == '!') {
+            p->negated = true;
+            i++;
+        }
+        size_t vstart = i;
+        if (i == n || !is_var_start(s[i]))
+            return "expected a variable name after '@' or '@!' (a letter or '_', then letters, digits or '_')";
+        while (i < n && is_var_char(s[i]))
+            i++;
+        if (i - vstart > PROC_VAR_MAX)
+            return "the condition's variable name is longer than 255 characters";
+        p->var = s + vstart;
+        p->var_len = i - vstart;
+    }
+
+    if (i == n || s[i] != ':') {
+        if (mode == PROCFILE_APP && match_loose(s, n, p)) {
+            p->loose = true;
+            p->kind = PROC_ENTRY;
+            return NULL;
+        }
+        if (mode == PROCFILE_WEB)
+            return "expected NAME[@VAR|@!VAR]: COMMAND";
+        return "expected NAME: COMMAND";
+    }
+    i++;
+    while (i < n && is_space(s[i]))
+        i++;
+    size_t end = n;
+    while (end > i && is_space(s[end - 1]))
+        end--;
+    if (end == i)
+        return "expected a command after the colon, found nothing";
+    p->cmd = s + i;
+    p->cmd_len = end - i;
+    p->kind = PROC_ENTRY;
+    return NULL;
+}
+
+/* One message about a line: "LABEL, line N: 'excerpt' WHAT\n". */
+static void PRINTF_LIKE(6, 7) report(strbuf *diag, const char *label, int lineno, const char *s,
+                                     size_t n, const char *fmt, ...)
+{
+    sb_printf(diag, "%s, line %d: ", label, lineno);
+    sb_excerpt(diag, s, n);
+    sb_append_char(diag, ' ');
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sb_append(diag, msg);
+    sb_append_char(diag, '\n');
+}
+
+int procfile_parse(const char *data, size_t len, const char *label, enum procfile_mode mode,
+                   struct procfile *pf, strbuf *diag)
+{
+    memset(pf, 0, sizeof *pf);
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        pf->bom = true;
+        data += 3;
+        len -= 3;
+    }
+    size_t pos = 0;
+    int lineno = 0;
+    while (pos < len) {
+        const char *s = data + pos;
+        const char *nl = memchr(s, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - s) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        lineno++;
+        if (n > 0 && s[n - 1] == '\r') {
+            n--;
+            if (lineno == 1)
+                pf->crlf = true;
+        }
+
+        struct parsed p;
+        const char *problem = parse_line(s, n, mode, &p);
+        if (problem && mode == PROCFILE_WEB) {
+            report(diag, label, lineno, s, n, "is not valid: %s", problem);
+            procfile_free(pf);
+            return -1;
+        }
+
+        struct proc_line *line = add_line(pf);
+        line->kind = p.kind;
+        line->lineno = lineno;
+        line->raw = xstrndup(s, n);
+        line->raw_len = n;
+        if (problem) {
+            report(diag, label, lineno, s, n, "is kept as it is, but not understood: %s", problem);
+            /* What Heroku would still read here, so callers never add a second
+             * entry of the same name beside a line they did not understand. */
+            struct parsed loose;
+            if (match_loose(s, n, &loose) && procfile_valid_name(loose.name, loose.name_len))
+                line->name = xstrndup(loose.name, loose.name_len);
+            continue;
+        }
+        if (p.kind != PROC_ENTRY)
+            continue;
+        if (p.loose) {
+            report(diag, label, lineno, s, n,
+                   "has no colon after the name; read as Heroku does, as process type '%.*s'",
+                   (int)p.name_len, p.name);
+        }
+        for (size_t k = 0; k + 1 < pf->n; k++) {
+            struct proc_line *other = &pf->lines[k];
+            if (other->kind == PROC_ENTRY && strlen(other->name) == p.name_len &&
+                memcmp(other->name, p.name, p.name_len) == 0) {
+                if (mode == PROCFILE_WEB) {
+                    sb_printf(diag, "%s, line %d: member '%.*s' is already defined on line %d\n", label,
+                              lineno, (int)p.name_len, p.name, other->lineno);
+                    procfile_free(pf);
+                    return -1;
+                }
+                sb_printf(diag, "%s, line %d: process type '%.*s' is defined again (first on line %d); the last one wins\n",
+                          label, lineno, (int)p.name_len, p.name, other->lineno);
+                break;
+            }
+        }
+        line->name = xstrndup(p.name, p.name_len);
+        line->command = xstrndup(p.cmd, p.cmd_len);
+        if (p.var) {
+            line->cond_var = xstrndup(p.var, p.var_len);
+            line->cond_negated = p.negated;
+        }
+    }
+    return 0;
+}
+
+int procfile_load(const char *path, const char *label, enum procfile_mode mode, struct procfile *pf,
+                  strbuf *diag)
+{
+    memset(pf, 0, sizeof *pf);
+    char *data;
+    size_t len;
+    if (read_file(path, PROC_FILE_MAX, &data, &len) < 0) {
+        switch (errno) {
+        case ENOENT:
+            return 1;
+        case EISDIR:
+            sb_printf(diag, "%s is a directory; expected a file of 'NAME: COMMAND' lines\n", label);
+            break;
+        case EINVAL:
+            sb_printf(diag, "%s is not a regular file\n", label);
+            break;
+        case EFBIG:
+            sb_printf(diag, "%s is larger than 4 MiB; expected a short list of 'NAME: COMMAND' lines\n", label);
+            break;
+        default:
+            sb_printf(diag, "cannot read %s: %s\n", label, strerror(errno));
+        }
+        return -1;
+    }
+    int r = procfile_parse(data, len, label, mode, pf, diag);
+    free(data);
+    return r;
+}
+
+struct proc_line *procfile_find(struct procfile *pf, const char *name)
+{
+    for (size_t i = pf->n; i-- > 0;)
+        if (pf->lines[i].kind == PROC_ENTRY && strcmp(pf->lines[i].name, name) == 0)
+            return &pf->lines[i];
+    return NULL;
+}
+
+struct proc_line *procfile_find_any(struct procfile *pf, const char *name)
+{
+    for (size_t i = pf->n; i-- > 0;) {
+        const struct proc_line *l = &pf->lines[i];
+        if ((l->kind == PROC_ENTRY || l->kind == PROC_UNPARSED) && l->name && strcmp(l->name, name) == 0)
+            return &pf->lines[i];
+    }
+    return NULL;
+}
+
+static void free_line(struct proc_line *l)
+{
+    free(l->raw);
+    free(l->name);
+    free(l->command);
+    free(l->cond_var);
+}
+
+void procfile_remove(struct procfile *pf, const char *name)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < pf->n; i++) {
+        if (pf->lines[i].kind == PROC_ENTRY && strcmp(pf->lines[i].name, name) == 0)
+            free_line(&pf->lines[i]);
+        else
+            pf->lines[out++] = pf->lines[i];
+    }
+    pf->n = out;
+}
+
+void procfile_set(struct procfile *pf, const char *name, const char *command, const char *cond_var,
+                  bool cond_negated)
+{
+    struct proc_line *keep = procfile_find(pf, name);
+    if (!keep) {
+        keep = add_line(pf);
+        keep->kind = PROC_ENTRY;
+        keep->name = xstrndup(name, strlen(name));
+    } else {
+        /* Drop earlier duplicates: after a rewrite, the entry that counted is the only one. */
+        size_t idx = (size_t)(keep - pf->lines), out = 0;
+        for (size_t i = 0; i < pf->n; i++) {
+            if (i < idx && pf->lines[i].kind == PROC_ENTRY && strcmp(pf->lines[i].name, name) == 0) {
+                free_line(&pf->lines[i]);
+                continue;
+            }
+            pf->lines[out++] = pf->lines[i];
+        }
+        pf->n = out;
+        keep = procfile_find(pf, name);
+        free(keep->raw);
+        keep->raw = NULL;
+        free(keep->command);
+        free(keep->cond_var);
+        keep->cond_var = NULL;
+    }
+    keep->command = xstrndup(command, strlen(command));
+    keep->raw_len = 0;
+    if (cond_var) {
+        keep->cond_var = xstrndup(cond_var, strlen(cond_var));
+        keep->cond_negated = cond_negated;
+    } else {
+        keep->cond_negated = false;
+    }
+}
+
+void procfile_render(const struct procfile *pf, strbuf *out)
+{
+    const char *eol = pf->crlf ? "\r\n" : "\n";
+    if (pf->bom)
+        sb_append(out, "\xEF\xBB\xBF");
+    for (size_t i = 0; i < pf->n; i++) {
+        const struct proc_line *l = &pf->lines[i];
+        if (l->raw) {
+            sb_append_len(out, l->raw, l->raw_len);
+        } else {
+            sb_append(out, l->name);
+            if (l->cond_var)
+                sb_printf(out, "@%s%s", l->cond_negated ? "!" : "", l->cond_var);
+            sb_printf(out, ": %s", l->command);
+        }
+        sb_append(out, eol);
+    }
+}
+
+void procfile_free(struct procfile *pf)
+{
+    for (size_t i = 0; i < pf->n; i++)
+        free_line(&pf->lines[i]);
+    free(pf->lines);
+    memset(pf, 0, sizeof *pf);
+}
+
+bool procfile_member_enabled(const struct proc_line *member, const char *(*lookup)(const char *))
+{
+    if (!member->cond_var)
+        return true;
+    const char *v = lookup(member->cond_var);
+    bool is_true = v && strcmp(v, "true") == 0;
+    return member->cond_negated ? !is_true : is_true;
+}

@@ -1,0 +1,596 @@
+#include "dyno/env.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dyno/env_value.h"
+#include "common/log.h"
+#include "dyno/magick_policy.h"
+#include "common/quote.h"
+#include "common/stamp.h"
+#include "common/fileio.h"
+#include "common/xalloc.h"
+
+/* Mastodon's streaming server's own pool size when DB_POOL is unset. */
+#define STREAMING_DB_POOL 10u
+
+
+static bool valid_name(const char *s)
+{
+    if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    size_t n = 0;
+    for (; *s; s++, n++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return n <= 120;
+}
+
+/* The variable's value when set and not empty (empty counts as not set). */
+static const char *given(const struct env_result *r, const char *name)
+{
+    const char *v = r->lookup(name);
+    return v && *v ? v : NULL;
+}
+
+/* True if name is in SOLODYNO_DEFAULTS: the list of the variables an earlier
+ * `eval "$(solodyno env --shell)"` in this environment set. A one-off dyno
+ * sources .profile before its command, so without it `heroku run 'solodyno
+ * env --explain'` would take every default of ours for the user's. */
+static bool set_by_earlier_eval(const struct env_result *r, const char *name)
+{
+    const char *list = given(r, ENV_DEFAULTS_VAR);
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !memcmp(p, name, n))
+            return true;
+        p = comma ? comma + 1 : p + len;
+    }
+    return false;
+}
+
+/* Who set the variable when it was not the user: another buildpack
+ * (NAME_SET_BY), or us in an earlier eval; NULL for the user. */
+static const char *set_by(const struct env_result *r, const char *name)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s_SET_BY", name);
+    const char *by = given(r, key);
+    if (!by && set_by_earlier_eval(r, name))
+        by = "solodyno";
+    return by;
+}
+
+static struct env_entry *find(struct env_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->entries[i].name, name))
+            return &r->entries[i];
+    return NULL;
+}
+
+static struct env_entry *push(struct env_result *r, const char *name, const char *value,
+                              const char *origin, enum env_status status)
+{
+    if (r->n >= ENV_MAX_ENTRIES)
+        return NULL;
+    struct env_entry *e = &r->entries[r->n++];
+    *e = (struct env_entry){xstrdup(name), xstrdup(value), xstrdup(origin), status, NULL};
+    return e;
+}
+
+static void note(struct env_result *r, const char *text)
+{
+    if (r->n_notes < ENV_MAX_NOTES)
+        r->notes[r->n_notes++] = xstrdup(text);
+}
+
+void env_offer(void *ctx, const char *name, const char *value, const char *origin)
+{
+    struct env_result *r = ctx;
+    if (!valid_name(name) || !value) {
+        msg_note("warning: not setting '%s': not a variable name", name ? name : "(null)");
+        return;
+    }
+    if (find(r, name))
+        return;
+    const char *user = given(r, name);
+    const char *by = set_by(r, name);
+    if (user && !by) {
+        push(r, name, user, "user", ENV_USER);
+        return;
+    }
+    struct env_entry *e = push(r, name, value, origin, user ? ENV_REPLACED : ENV_SET);
+    if (!e)
+        return;
+    if (user && strcmp(by, "solodyno") != 0) {
+        strbuf sb = STRBUF_INIT;
+        sb_printf(&sb, "%s's %s", by, user);
+        e->other = sb_take(&sb);
+    } else if (user) {
+        e->status = ENV_SET; /* ours, from an earlier eval: recomputed */
+    }
+    /* The marker says the value is a buildpack's default, not the user's, so
+     * whoever comes after us may replace it in turn. */
+    char key[160];
+    snprintf(key, sizeof key, "%s_SET_BY", name);
+    if (given(r, key) || !strcmp(name, "WEB_CONCURRENCY")) {
+        struct env_entry *old = find(r, key);
+        if (!old) {
+            strbuf why = STRBUF_INIT;
+            sb_printf(&why, "marks %s as a buildpack's default, not yours", name);
+            push(r, key, "solodyno", why.data, ENV_SET);
+            sb_free(&why);
+        }
+    }
+}
+
+static void offer_number(struct env_result *r, const char *name, unsigned long long v,
+                         const char *origin)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%llu", v);
+    env_offer(r, name, num, origin);
+}
+
+/* The count a process will use: the user's, when the user set it to a whole
+ * number; else ours. */
+static unsigned effective(const struct env_result *r, const char *name, unsigned ours)
+{
+    const char *v = given(r, name);
+    unsigned long long n;
+    if (v && !set_by(r, name) && parse_whole(v, 1, 100000, &n))
+        return (unsigned)n;
+    return ours;
+}
+
+static bool user_set(const struct env_result *r, const char *name)
+{
+    return given(r, name) && !set_by(r, name);
+}
+
+static void offer_puma(struct env_result *r, unsigned *threads_eff)
+{
+    const struct tuning *t = &r->tuning;
+    strbuf why = STRBUF_INIT;
+    sb_printf(&why, "tuned: 1 Puma worker per 384 MB over %u MB, 1 to %u (CPUs)",
+              r->role.sidekiq ? 256 : 128, r->res.cpus);
+    offer_number(r, "WEB_CONCURRENCY", t->web_concurrency, why.data);
+    sb_free(&why);
+
+    /* Mastodon reads MAX_THREADS; Rails apps RAILS_MAX_THREADS. */
+    static const char *const names[] = {"MAX_THREADS", "RAILS_MAX_THREADS"};
+    bool want[2] = {r->facts.mastodon || app_facts_reads(&r->facts, "MAX_THREADS"),
+                    !r->facts.mastodon || app_facts_reads(&r->facts, "RAILS_MAX_THREADS")};
+    *threads_eff = t->max_threads;
+    bool found_user = false;
+    for (int i = 0; i < 2; i++) {
+        if (!want[i])
+            continue;
+        offer_number(r, names[i], t->max_threads,
+                     "tuned: Puma threads, 3 from 512 MB, 4 from 1 GB, 5 from 1.5 GB");
+        if (!found_user && user_set(r, names[i])) {
+            *threads_eff = effective(r, names[i], t->max_threads);
+            found_user = true;
+        }
+    }
+}
+
+/* SIDEKIQ_THREADS and SIDEKIQ_CONCURRENCY are one setting: a user value in
+ * either sets both. */
+static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
+{
+    const char *names[2] = {"SIDEKIQ_THREADS", "SIDEKIQ_CONCURRENCY"};
+    unsigned long long n;
+    for (int i = 0; i < 2; i++) {
+        if (!user_set(r, names[i]))
+            continue;
+        const char *v = given(r, names[i]);
+        if (!parse_whole(v, 1, 100000, &n)) {
+            strbuf sb = STRBUF_INIT;
+            sb_printf(&sb, "%s and %s: %s is set but is not a whole number, so both are left alone",
+                      names[0], names[1], names[i]);
+            note(r, sb.data);
+            sb_free(&sb);
+            push(r, names[i], v, "user", ENV_USER);
+            *threads_eff = r->tuning.sidekiq_threads;
+            return;
+        }
+        strbuf why = STRBUF_INIT;
+        sb_printf(&why, "your %s: one setting", names[i]);
+        offer_number(r, names[1 - i], n, why.data);
+        push(r, names[i], v, "user", ENV_USER);
+        sb_free(&why);
+        *threads_eff = (unsigned)n;
+        return;
+    }
+    const char *why = r->role.dedicated_sidekiq
+                          ? "tuned: worker dyno, 1 Sidekiq thread per 128 MB, 5 to 25"
+                          : "tuned: beside the web process, 1 Sidekiq thread per 512 MB, 1 to 10";
+    offer_number(r, names[0], r->tuning.sidekiq_threads, why);
+    offer_number(r, names[1], r->tuning.sidekiq_threads, "the same setting as SIDEKIQ_THREADS");
+    *threads_eff = r->tuning.sidekiq_threads;
+}
+
+static void version_text(const struct app_facts *f, char *out, size_t cap)
+{
+    if (f->version[0] < 0)
+        snprintf(out, cap, "of unknown version");
+    else
+        snprintf(out, cap, "%d.%d.%d", f->version[0], f->version[1] < 0 ? 0 : f->version[1],
+                 f->version[2] < 0 ? 0 : f->version[2]);
+}
+
+/* Names what this run sets, as ENV_DEFAULTS_VAR (see set_by_earlier_eval). */
+static void record_our_names(struct env_result *r)
+{
+    strbuf names = STRBUF_INIT;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status == ENV_USER || strstr(e->name, "_SET_BY"))
+            continue;
+        sb_printf(&names, "%s%s", names.len ? "," : "", e->name);
+    }
+    if (names.len)
+        push(r, ENV_DEFAULTS_VAR, names.data,
+             "the variables above that are solodyno's, so a later run tells them from yours",
+             ENV_SET);
+    sb_free(&names);
+}
+
+void env_collect(const char *app_dir, const char *(*lookup)(const char *), struct env_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->lookup = lookup;
+    r->app_dir = app_dir;
+    dyno_resources_detect(lookup, &r->res);
+    r->facts_recorded = app_facts_read(app_dir, &r->facts) == 0;
+    dyno_role_detect(lookup("DYNO"), lookup("RUN_WORKER"), lookup("RUN_STREAMING"),
+                     r->facts.mastodon, &r->role);
+    const struct dyno_role *role = &r->role;
+    struct tuning_input in = {r->res.memory_mb, r->res.cpus, role->puma, role->sidekiq,
+                              role->dedicated_sidekiq, role->streaming};
+    tuning_compute(&in, &r->tuning);
+
+    unsigned puma_threads = 0, sidekiq_threads = 0;
+    if (role->puma)
+        offer_puma(r, &puma_threads);
+    else
+        note(r, "WEB_CONCURRENCY, MAX_THREADS: Puma does not run on this dyno");
+    if (role->sidekiq || role->dedicated_sidekiq)
+        offer_sidekiq(r, &sidekiq_threads);
+    else if (role->kind == DYNO_WEB)
+        note(r, "SIDEKIQ_THREADS: Sidekiq does not run on this dyno (RUN_WORKER is not \"true\")");
+    else
+        note(r, "SIDEKIQ_THREADS: Sidekiq does not run on this dyno");
+
+    if (puma_threads || sidekiq_threads) {
+        strbuf why = STRBUF_INIT;
+        sb_printf(&why, "tuned: twice the most threads of one process here (%u)",
+                  puma_threads > sidekiq_threads ? puma_threads : sidekiq_threads);
+        unsigned pool = tuning_db_pool(puma_threads, sidekiq_threads);
+        /* The streaming server reads DB_POOL too, for each of its workers:
+         * never below its own default. */
+        if (role->streaming && pool < STREAMING_DB_POOL) {
+            pool = STREAMING_DB_POOL;
+            sb_printf(&why, ", but at least %u for the streaming server", STREAMING_DB_POOL);
+        }
+        offer_number(r, "DB_POOL", pool, why.data);
+        sb_free(&why);
+    } else {
+        note(r, "DB_POOL: neither Puma nor Sidekiq runs on this dyno");
+    }
+
+    char version[48];
+    version_text(&r->facts, version, sizeof version);
+    if (role->streaming) {
+        strbuf sb = STRBUF_INIT;
+        if (app_facts_mastodon_before(&r->facts, 4, 2)) {
+            sb_printf(&sb, "tuned: Mastodon %s clusters its streaming server: 1 worker per 160 MB, "
+                           "1 to %u (CPUs)", version, r->res.cpus < 16 ? r->res.cpus : 16);
+            offer_number(r, "STREAMING_CLUSTER_NUM", r->tuning.streaming_cluster, sb.data);
+        } else {
+            sb_printf(&sb, "STREAMING_CLUSTER_NUM: Mastodon %s %s", version,
+                      r->facts.version[0] < 0 ? "(the streaming server's clustering ended in 4.2)"
+                                              : "has no streaming cluster (4.2 removed it)");
+            note(r, sb.data);
+        }
+        sb_free(&sb);
+    } else if (r->facts.mastodon) {
+        note(r, "STREAMING_CLUSTER_NUM: the streaming server does not run on this dyno");
+    }
+
+    static const struct {
+        const char *name, *value;
+    } timeouts[] = {{"SERVICE_TIMEOUT", "180"}, {"WAIT_TIMEOUT", "150"}};
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+        if (app_facts_reads(&r->facts, timeouts[i].name)) {
+            env_offer(r, timeouts[i].name, timeouts[i].value,
+                      "the app's code reads it (rack-timeout)");
+        } else {
+            strbuf sb = STRBUF_INIT;
+            sb_printf(&sb, "%s: the app's code does not read it", timeouts[i].name);
+            note(r, sb.data);
+            sb_free(&sb);
+        }
+    }
+
+    const struct tuning *t = &r->tuning;
+    offer_number(r, "MAGICK_MEMORY_LIMIT", t->magick_memory_limit, "tuned: half the dyno, in bytes");
+    offer_number(r, "MAGICK_THREAD_LIMIT", t->magick_thread_limit,
+                 "tuned: one thread per image; parallelism comes from Puma and Sidekiq");
+    offer_number(r, "VIPS_CONCURRENCY", t->vips_concurrency,
+                 "tuned: one thread per image; parallelism comes from Puma and Sidekiq");
+    offer_number(r, "MALLOC_ARENA_MAX", t->malloc_arena_max,
+                 "tuned: 2 malloc arenas instead of 8 per CPU (Ruby memory bloat)");
+    /* The source-version stamp's variables, through the same rule. */
+    stamp_runtime_defaults(app_dir, r->facts.mastodon, lookup, env_offer, r);
+    record_our_names(r);
+}
+
+void env_result_free(struct env_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->entries[i].name);
+        free(r->entries[i].value);
+        free(r->entries[i].origin);
+        free(r->entries[i].other);
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        free(r->notes[i]);
+    r->n = r->n_notes = 0;
+}
+
+void env_format_shell(const struct env_result *r, strbuf *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status == ENV_USER)
+            continue;
+        sb_printf(out, "export %s=", e->name);
+        sb_shell_quote(out, e->value);
+        sb_append_char(out, '\n');
+    }
+}
+
+void env_format_toml(const struct env_result *r, strbuf *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status == ENV_USER)
+            continue;
+        size_t mark = out->len;
+        sb_printf(out, "%s = ", e->name);
+        if (!sb_toml_string(out, e->value)) {
+            out->len = mark;
+            out->data[mark] = '\0';
+            msg_note("warning: %s: not valid UTF-8, which TOML cannot hold; left out", e->name);
+            continue;
+        }
+        sb_append_char(out, '\n');
+    }
+}
+
+/* Text from the environment, shown to a person: control bytes and quotes
+ * escaped, long values cut. */
+static void sb_shown(strbuf *out, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n < 200; s++, n++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f || c == '\\')
+            sb_printf(out, "\\x%02x", c);
+        else
+            sb_append_char(out, (char)c);
+    }
+    if (*s)
+        sb_append(out, "...");
+}
+
+static void explain_var(strbuf *out, const struct env_result *r, const char *name)
+{
+    const char *v = r->lookup(name);
+    sb_printf(out, "%s=", name);
+    if (!v)
+        sb_append(out, "(unset)");
+    else if (!*v)
+        sb_append(out, "(empty)");
+    else
+        sb_shown(out, v);
+}
+
+void env_format_explain(const struct env_result *r, strbuf *out)
+{
+    const struct dyno_role *role = &r->role;
+    sb_printf(out, "memory   %u MB (%s)\n", r->res.memory_mb, r->res.memory_from);
+    sb_printf(out, "CPUs     %u (%s)\n", r->res.cpus, r->res.cpus_from);
+    sb_append(out, "dyno     ");
+    explain_var(out, r, "DYNO");
+    sb_printf(out, ": %s", dyno_role_describe(role));
+    if (role->kind == DYNO_WEB) {
+        sb_append(out, " (");
+        explain_var(out, r, "RUN_WORKER");
+        sb_append(out, ", ");
+        explain_var(out, r, "RUN_STREAMING");
+        sb_append(out, ")");
+    }
+    sb_append_char(out, '\n');
+    char version[48];
+    version_text(&r->facts, version, sizeof version);
+    if (!r->facts_recorded)
+        sb_printf(out, "app      not recorded (%s/%s missing): treated as a generic app\n",
+                  r->app_dir, APP_FACTS_FILE);
+    else if (r->facts.mastodon)
+        sb_printf(out, "app      Mastodon %s\n", version);
+    else
+        sb_append(out, "app      a generic Rails-style app\n");
+    if (role->puma || role->sidekiq || role->dedicated_sidekiq) {
+        unsigned est = tuning_estimate_mb(&r->tuning);
+        sb_printf(out, "budget   about %u MB of %u MB for the model's Ruby processes (%u MB each, %u MB per thread)\n",
+                  est, r->res.memory_mb, TUNING_PROCESS_MB, TUNING_THREAD_MB);
+    }
+
+    size_t w = 8;
+    for (size_t i = 0; i < r->n; i++)
+        if (strlen(r->entries[i].name) > w)
+            w = strlen(r->entries[i].name);
+    sb_printf(out, "\n%-*s  %-12s  %s\n", (int)w, "VARIABLE", "VALUE", "FROM");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (!strcmp(e->name, ENV_DEFAULTS_VAR))
+            continue; /* bookkeeping, not a setting */
+        size_t mark = out->len;
+        sb_printf(out, "%-*s  ", (int)w, e->name);
+        sb_shown(out, e->value);
+        size_t shown_len = out->len - mark - w - 2;
+        for (size_t k = shown_len; k < 12; k++)
+            sb_append_char(out, ' ');
+        sb_append(out, "  ");
+        if (e->status == ENV_USER) {
+            sb_append(out, "yours (set, left alone)");
+        } else {
+            sb_append(out, e->origin);
+            if (e->status == ENV_REPLACED) {
+                sb_append(out, "; replaces ");
+                sb_shown(out, e->other);
+            }
+        }
+        sb_append_char(out, '\n');
+    }
+
+    bool any = r->n_notes > 0;
+    unsigned long long cap;
+    const char *policy = NULL;
+    bool capped = magick_policy_memory_cap(r->lookup, &cap, &policy) &&
+                  cap < r->tuning.magick_memory_limit;
+    if (any || capped)
+        sb_append(out, "\nnot set, or not in full effect:\n");
+    for (size_t i = 0; i < r->n_notes; i++)
+        sb_printf(out, "  %s\n", r->notes[i]);
+    if (capped) {
+        const struct env_entry *m = NULL;
+        for (size_t i = 0; i < r->n; i++)
+            if (!strcmp(r->entries[i].name, "MAGICK_MEMORY_LIMIT"))
+                m = &r->entries[i];
+        if (m && m->status != ENV_USER)
+            sb_printf(out,
+                      "  MAGICK_MEMORY_LIMIT: the stack's ImageMagick policy (%s) caps memory at %llu "
+                      "bytes, below %llu; a variable can only lower that cap, so ImageMagick uses %llu\n",
+                      policy, cap, r->tuning.magick_memory_limit, cap);
+    }
+}
+
+void env_format_log(const struct env_result *r, strbuf *out)
+{
+    sb_printf(out, "solodyno: %u MB, %u CPUs, %s:", r->res.memory_mb, r->res.cpus,
+              dyno_role_describe(&r->role));
+    bool any = false;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status == ENV_USER || strstr(e->name, "_SET_BY") || !strcmp(e->name, ENV_DEFAULTS_VAR))
+            continue;
+        sb_printf(out, " %s=", e->name);
+        sb_shown(out, e->value);
+        any = true;
+    }
+    if (!any)
+        sb_append(out, " nothing to set");
+    bool first = true;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->entries[i].status != ENV_USER)
+            continue;
+        sb_append(out, first ? " (yours: " : " ");
+        sb_append(out, r->entries[i].name);
+        first = false;
+    }
+    if (!first)
+        sb_append_char(out, ')');
+    sb_append_char(out, '\n');
+}
+
+static const char *lookup_env(const char *name)
+{
+    return getenv(name);
+}
+
+static int env_usage(void)
+{
+    fputs("usage: solodyno env --shell | --exec-d | --explain | --table [--app DIR]\n"
+          "  --shell    export lines for the variables you have not set, safe to eval\n"
+          "  --exec-d   the same as TOML on file descriptor 3 (Cloud Native Buildpacks exec.d)\n"
+          "  --explain  a table: memory, CPUs, role, each variable, its value and its origin\n"
+          "  --table    the model's values for every Heroku dyno size (Markdown)\n"
+          "  --app DIR  the app directory (default: the current directory)\n",
+          stderr);
+    return 2;
+}
+
+int cmd_env(int argc, char **argv)
+{
+    const char *mode = NULL, *app_dir = ".";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--app") && i + 1 < argc)
+            app_dir = argv[++i];
+        else if (!mode && (!strcmp(argv[i], "--shell") || !strcmp(argv[i], "--exec-d") ||
+                           !strcmp(argv[i], "--explain") || !strcmp(argv[i], "--table")))
+            mode = argv[i];
+        else
+            return env_usage();
+    }
+    if (!mode)
+        return env_usage();
+
+    strbuf out = STRBUF_INIT;
+    if (!strcmp(mode, "--table")) {
+        tuning_table(&out);
+        int rc = write_all(1, out.data, out.len) == 0 ? 0 : 1;
+        sb_free(&out);
+        return rc;
+    }
+    int fd = 1;
+    if (!strcmp(mode, "--exec-d")) {
+        /* The CNB launcher gives exec.d programs a third descriptor for output. */
+        if (fcntl(3, F_GETFD) < 0) {
+            msg_error("env --exec-d writes TOML to file descriptor 3, which is not open; it is "
+                      "meant to run as a Cloud Native Buildpacks exec.d program");
+            return 1;
+        }
+        fd = 3;
+    }
+
+    struct env_result r;
+    env_collect(app_dir, lookup_env, &r);
+    if (!strcmp(mode, "--shell"))
+        env_format_shell(&r, &out);
+    else if (!strcmp(mode, "--exec-d"))
+        env_format_toml(&r, &out);
+    else
+        env_format_explain(&r, &out);
+
+    int rc = 0;
+    if (out.len && write_all(fd, out.data, out.len) < 0) {
+        msg_error("env: cannot write the output (%s)", strerror(errno));
+        rc = 1;
+    }
+    bool at_boot = !strcmp(mode, "--shell") || !strcmp(mode, "--exec-d");
+    if (at_boot) {
+        const char *lc = getenv("LOG_CONCURRENCY"), *sl = getenv("SOLODYNO_LOG");
+        if ((lc && !strcmp(lc, "true")) || (sl && !strcmp(sl, "1"))) {
+            strbuf log = STRBUF_INIT;
+            env_format_log(&r, &log);
+            write_all(2, log.data, log.len);
+            sb_free(&log);
+        }
+    }
+    sb_free(&out);
+    env_result_free(&r);
+    return rc;
+}

@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct env_result r;
-    env_collect(app_dir, fake_lookup, &r);
+    env_collect(app_dir, fake_lookup, NULL, &r);
     strbuf out = STRBUF_INIT;
     env_format_shell(&r, &out);
     check_shell(&r, &out);

@@ -43,7 +43,7 @@ start_and_wait() {
   assert_output --partial "runtime defaults: tuned at every dyno start"
   run cat "$APP/.profile"
   assert_line --index 0 --partial "# >>> solodyno: runtime defaults"
-  assert_line --index 3 '  eval "$("$HOME/.solodyno/bin/solodyno" env --shell)"'
+  assert_line --index 3 '  eval "$("$HOME/.solodyno/bin/solodyno" env --shell --start-env "$$")"'
   assert_line "# <<< solodyno <<<"
   # the facts solodyno env reads at dyno start are recorded
   run grep -x 'mastodon=true' "$APP/.solodyno/app-facts"

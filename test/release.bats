@@ -40,11 +40,20 @@ assert "console" in t and "rake" in t, t
   assert_success
 }
 
-@test "release of an app without a Gemfile names no Ruby process types" {
+@test "release of an app without a Gemfile names heroku/nodejs's web: npm start, and nothing for an MCP Procfile" {
+  # heroku/heroku-buildpack-nodejs at 4f394e954b4e8c438eee33c8146e4bc48f0e1ab7,
+  # bin/release: web: npm start, unless a Procfile line names an mcp* type.
   mkdir -p "$APP"
   echo '{}' >"$APP/package.json"
   run parse_release
   assert_success
+  assert_output '{"addons": [], "default_process_types": {"web": "npm start"}}'
+  echo 'mcp-server: node mcp.js' >"$APP/Procfile"
+  run parse_release
+  assert_success
+  assert_output '{"addons": [], "default_process_types": {}}'
+  rm "$APP/package.json" "$APP/Procfile"
+  run parse_release
   assert_output '{"addons": [], "default_process_types": {}}'
 }
 

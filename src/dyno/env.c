@@ -493,13 +493,15 @@ static void sb_other(strbuf *out, const struct env_entry *e)
 static void explain_rule(strbuf *out, const struct env_result *r)
 {
     sb_append(out, "yours    ");
-    if (start_known(r))
-        sb_printf(out, "what the dyno started with (the environment %s was started with); "
-                       "anything set later is another buildpack's default\n", r->start->source);
-    else if (r->start)
-        sb_printf(out, "set and not marked NAME_SET_BY (the environment %s was started with "
-                       "cannot be read: %s)\n", r->start->source, r->start->why_unknown);
-    else
+    if (start_known(r)) {
+        sb_append(out, "what the dyno started with (the environment ");
+        sb_shown(out, r->start->source);
+        sb_append(out, " was started with); anything set later is another buildpack's default\n");
+    } else if (r->start) {
+        sb_append(out, "set and not marked NAME_SET_BY (the environment ");
+        sb_shown(out, r->start->source);
+        sb_printf(out, " was started with cannot be read: %s)\n", r->start->why_unknown);
+    } else
         sb_append(out, "set and not marked NAME_SET_BY (no --start-env; at dyno start the "
                        ".profile block and the exec.d program give it)\n");
 }

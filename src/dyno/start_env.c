@@ -20,6 +20,7 @@ int start_env_read(const char *proc_root, const char *pid_text, struct start_env
 {
     unsigned long long pid;
     memset(s, 0, sizeof *s);
+    snprintf(s->source, sizeof s->source, "process %.24s", pid_text ? pid_text : "");
     /* Linux's pid_max is at most 2^22. */
     if (!pid_text || !parse_whole(pid_text, 1, 4194304, &pid)) {
         s->why_unknown = "not a process id";
@@ -27,7 +28,6 @@ int start_env_read(const char *proc_root, const char *pid_text, struct start_env
     }
     char path[256];
     snprintf(path, sizeof path, "%s/%llu/environ", proc_root, pid);
-    snprintf(s->source, sizeof s->source, "process %llu", pid);
     if (read_file(path, START_ENV_MAX, &s->data, &s->len) != 0) {
         s->data = NULL;
         s->why_unknown = errno == EFBIG ? "larger than 8 MiB" : strerror(errno);

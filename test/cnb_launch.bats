@@ -72,7 +72,7 @@ for k, v in want.items():
   assert_equal "$(json_get "$web" DYNO)" web.1
   assert_equal "$(json_get "$web" WEB_CONCURRENCY)" 1
   assert_equal "$(json_get "$web" SIDEKIQ_THREADS)" 1
-  [[ "$(json_get "$web" PATH)" == "$CNB_LAYERS/solodyno/bin:"* ]]
+  [[ "$(json_get "$web" PATH)" == "$CNB_IMAGE/layers/solodyno_solodyno/solodyno/bin:"* ]]
 
   cnb_launch_env worker SOLODYNO_MEMORY_MB=512
   assert_success
@@ -114,12 +114,10 @@ for k, v in want.items():
   cnb_use_fixture mastodon
   cnb_build
   assert_success
-  _cnb_run_env SOLODYNO_MEMORY_MB=512
-  run "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" python3 "$CNB_TOOL" launch "$CNB_APP" release "$CNB_LAYERS"
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint release
   assert_success
   assert_output --partial "stub rails: db:migrate"
-  _cnb_run_env SOLODYNO_MEMORY_MB=512 RUN_STREAMING=true
-  run "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" python3 "$CNB_TOOL" launch "$CNB_APP" release "$CNB_LAYERS"
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 -e RUN_STREAMING=true --entrypoint release
   assert_success
   refute_output --partial "db:migrate"
 }
@@ -170,4 +168,24 @@ for k, v in want.items():
   assert_equal "$(cnb_stub_env puma WEB_CONCURRENCY)" 1
   cnb_stop
   assert_equal "$CNB_STATUS" 143
+}
+
+@test "with heroku/nodejs before us (its stand-in), its exec.d web_env runs first for every process, and its WEB_MEMORY reaches them" {
+  cnb_use_fixture mastodon
+  cnb_group_nodejs
+  cnb_detect
+  assert_success
+  assert_output --partial "pass: heroku/nodejs@5.7.10"
+  assert_output --partial "pass: solodyno/solodyno@"
+  cnb_build
+  assert_success
+  local t
+  for t in web worker release; do
+    rm -f "$CNB_STUB_LOG/trace"
+    cnb_launch_env "$t" SOLODYNO_MEMORY_MB=512 "CNB_EMULATION_TRACE=$CNB_STUB_LOG/trace" WEB_ENV_CGROUP_ROOT=/nonexistent
+    assert_success
+    assert_equal "$(json_get "$output" WEB_MEMORY)" 512
+    run sed 's|.*/layers/||' "$CNB_STUB_LOG/trace"
+    assert_output "$(printf 'heroku_nodejs/web_env/exec.d/web_env\nsolodyno_solodyno/solodyno/exec.d/solodyno-env')"
+  done
 }

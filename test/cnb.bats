@@ -195,11 +195,12 @@ for line in open(sys.argv[2], "rb").read().decode().split("\r\n"):
         name, cmd = line.split(": ", 1)
         procfile[name] = cmd
 for p in procs:
-    assert p["command"][:2] == ["bash", "-c"] and p["command"][2] == procfile[p["type"]], p
+    # heroku/procfile writes command = ["bash", "-c"], args = [the command].
+    assert p["command"] == ["bash", "-c"] and p["args"] == [procfile[p["type"]]], p
     want = subprocess.run(["bash", "-c", procfile[p["type"]]], capture_output=True).stdout
-    got = subprocess.run(p["command"] + p.get("args", []), capture_output=True).stdout
+    got = subprocess.run(p["command"] + p["args"], capture_output=True).stdout
     assert got == want and got, (p, got, want)
-print(subprocess.run(procs[2]["command"], capture_output=True, text=True).stdout)
+print(subprocess.run(procs[2]["command"] + procs[2]["args"], capture_output=True, text=True).stdout)
 ' "$CNB_LAYERS" "$CNB_APP/Procfile"
   assert_success
   assert_output --partial "last wins #"

@@ -22,7 +22,7 @@ py() {
 $code" "$@"
 }
 
-@test "buildpack.toml: Buildpack API 0.10 descriptor with linux amd64/arm64 targets on Ubuntu 24.04, and Heroku's registry fields" {
+@test "buildpack.toml: Buildpack API 0.10 descriptor with linux amd64/arm64 targets and no distro pin, and Heroku's registry fields" {
   run "$SOLODYNO_BUILD_DIR/solodyno" version
   local version=${output#solodyno }
   py '
@@ -44,7 +44,7 @@ assert "clear-env" not in bp or bp["clear-env"] is False  # config vars reach bi
 targets = {(t["os"], t["arch"]): t for t in d["targets"]}
 assert set(targets) == {("linux", "amd64"), ("linux", "arm64")}, targets
 for t in targets.values():
-    assert t["distros"] == [{"name": "ubuntu", "version": "24.04"}], t
+    assert "distros" not in t, t  # any Ubuntu builder: the helper is compiled for it
 assert "stacks" not in d and "order" not in d  # deprecated in 0.10; not an order buildpack
 # Heroku registry fields, kept.
 ignored = d["publish"]["Ignore"]["files"]
@@ -75,6 +75,38 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
   assert_output --partial "pass: solodyno/solodyno@"
   run diff -r "$FIXTURES/mastodon" "$CNB_APP"
   assert_success
+}
+
+@test "detect and build on heroku/builder:22, :24 and :26 (Ubuntu 22.04, 24.04, 26.04 run images): targets fit, the helper is compiled for each distro, the image launches" {
+  cnb_use_fixture mastodon
+  cnb_recording_cc
+  local v
+  for v in 22.04 24.04 26.04; do
+    CNB_TARGET="linux/$CNB_ARCH/ubuntu/$v"
+    cnb_detect
+    assert_success
+    refute_output --partial "unable to satisfy target"
+    : >"$CNB_BASE/cc-calls"
+    cnb_build
+    assert_success
+    # The cache restored from the build before was for another distro.
+    assert_output --partial "Compiling solodyno"
+    [ -s "$CNB_BASE/cc-calls" ]
+    py 'm = tomllib.load(open(sys.argv[1], "rb"))["metadata"]; assert m["target_distro_version"] == sys.argv[2], m' \
+      "$CNB_LAYERS/helper-cache.toml" "$v"
+    assert_success
+    run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 'solodyno env --explain'
+    assert_success
+    assert_output --partial "DYNO=web.1: web dyno"
+    cnb_restore
+    cnb_use_fixture mastodon
+  done
+  # The same distro again: the cache is used.
+  : >"$CNB_BASE/cc-calls"
+  cnb_build
+  assert_success
+  assert_output --partial "Using cached solodyno"
+  [ ! -s "$CNB_BASE/cc-calls" ]
 }
 
 @test "detect (CNB): passes for an app with only a Gemfile, a package.json or a Procfile" {

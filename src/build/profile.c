@@ -115,14 +115,29 @@ static bool names_profile(const char *w, size_t n)
            (n >= sizeof tail - 1 && !memcmp(w + n - (sizeof tail - 1), tail, sizeof tail - 1));
 }
 
+/* Words after which the next word is a command again. */
+static bool leads_command(const char *w)
+{
+    static const char *const words[] = {"then", "do", "else", "elif", "if", "while", "until", "!", "{", "time"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(w, words[i]))
+            return true;
+    return false;
+}
+
 bool profile_sourced_by(const char *text, size_t n)
 {
-    char word[256], prev[8] = "";
+    char word[256];
+    bool command = true;     /* the next word is in command position */
+    bool sourcing = false;   /* the previous word was a `.` or `source` command */
     size_t pos = 0;
     while (pos < n) {
         while (pos < n && word_end(text[pos])) {
-            if (text[pos] == '\n' || text[pos] == ';' || text[pos] == '&' || text[pos] == '|')
-                prev[0] = '\0'; /* a new command starts */
+            if (text[pos] == '\n' || text[pos] == ';' || text[pos] == '&' || text[pos] == '|' ||
+                text[pos] == '(' || text[pos] == '`') {
+                command = true; /* a new command starts */
+                sourcing = false;
+            }
             pos++;
         }
         if (pos >= n)
@@ -143,12 +158,10 @@ bool profile_sourced_by(const char *text, size_t n)
                 too_long = true;
         }
         word[len] = '\0';
-        if (!too_long && (!strcmp(prev, ".") || !strcmp(prev, "source")) && names_profile(word, len))
+        if (sourcing && !too_long && names_profile(word, len))
             return true;
-        if (len < sizeof prev)
-            memcpy(prev, word, len + 1);
-        else
-            prev[0] = '\0';
+        sourcing = command && !too_long && (!strcmp(word, ".") || !strcmp(word, "source"));
+        command = !too_long && leads_command(word);
     }
     return false;
 }

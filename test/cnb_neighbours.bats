@@ -43,6 +43,8 @@ cgroup() {
 @test "heroku/nodejs's web_env always exports WEB_CONCURRENCY: at 2 GB ours replaces its 4, on an unlimited v1 host its 63" {
   cnb_use_fixture mastodon
   cnb_group_neighbours
+  # the stamp's env.launch defaults are ours, not another buildpack's
+  cnb_config_var SOURCE_VERSION 0123456789abcdef0123456789abcdef01234567
   cnb_build
   assert_success
   cgroup v2 $((2048 * 1024 * 1024))
@@ -52,6 +54,7 @@ cgroup() {
   assert_equal "$(json_get "$output" WEB_CONCURRENCY)" 2
   assert_equal "$(json_get "$output" WEB_CONCURRENCY_SET_BY)" solodyno
   assert_equal "$(json_get "$output" WEB_MEMORY)" 512
+  [[ "$stderr" == *" SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567 "* ]]
   [[ "$stderr" == *"(replacing another buildpack's WEB_CONCURRENCY=4, another buildpack's MALLOC_ARENA_MAX=2)"* ]]
   # cgroup v1 without a limit (8 EiB): web_env says 129024 / 2048 = 63
   rm "$CNB_BASE/cg/memory.max"

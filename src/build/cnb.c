@@ -332,6 +332,7 @@ struct stamp_ctx {
     const char *dir;
     int status;
     strbuf names;
+    strbuf ours; /* the same, comma-separated, for SOLODYNO_DEFAULTS */
 };
 
 static void write_default(void *ctx_, const char *name, const char *value, const char *origin)
@@ -344,10 +345,12 @@ static void write_default(void *ctx_, const char *name, const char *value, const
         return;
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/%s.default", ctx->dir, name);
-    if (write_text(path.data, value) < 0)
+    if (write_text(path.data, value) < 0) {
         ctx->status = 1;
-    else
+    } else {
         sb_printf(&ctx->names, "%s%s", ctx->names.len ? ", " : "", name);
+        sb_printf(&ctx->ours, "%s%s", ctx->ours.len ? "," : "", name);
+    }
     sb_free(&path);
 }
 
@@ -356,7 +359,7 @@ static int cnb_stamp(const char *app_dir, const char *layer_dir)
     struct app_facts facts;
     if (app_facts_read(app_dir, &facts) < 0) /* not recorded by a build step: look */
         app_facts_detect(app_dir, &facts);
-    struct stamp_ctx ctx = {NULL, 0, STRBUF_INIT};
+    struct stamp_ctx ctx = {NULL, 0, STRBUF_INIT, STRBUF_INIT};
     strbuf dir = STRBUF_INIT;
     sb_printf(&dir, "%s/env.launch", layer_dir);
     if (mkdir_p(dir.data) < 0) {
@@ -366,9 +369,20 @@ static int cnb_stamp(const char *app_dir, const char *layer_dir)
     }
     ctx.dir = dir.data;
     stamp_runtime_defaults(app_dir, facts.mastodon, no_runtime_env, write_default, &ctx);
+    /* These are ours, not another buildpack's: the exec.d program, which
+     * sees them set after the launcher started, reads this list as it reads
+     * an earlier eval's (solodyno env: SOLODYNO_DEFAULTS). */
+    if (ctx.status == 0 && ctx.ours.len) {
+        strbuf path = STRBUF_INIT;
+        sb_printf(&path, "%s/SOLODYNO_DEFAULTS.default", dir.data);
+        if (write_text(path.data, ctx.ours.data) < 0)
+            ctx.status = 1;
+        sb_free(&path);
+    }
     if (ctx.status == 0)
         log_detail("env.launch defaults from the stamp: %s", ctx.names.len ? ctx.names.data : "none (version unknown)");
     sb_free(&ctx.names);
+    sb_free(&ctx.ours);
     sb_free(&dir);
     return ctx.status;
 }

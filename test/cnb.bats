@@ -22,7 +22,7 @@ py() {
 $code" "$@"
 }
 
-@test "buildpack.toml: Buildpack API 0.10 descriptor with linux amd64/arm64 targets on Ubuntu 24.04, and Heroku's registry fields" {
+@test "buildpack.toml: Buildpack API 0.10 descriptor with linux amd64/arm64 targets and no distro pin, and Heroku's registry fields" {
   run "$SOLODYNO_BUILD_DIR/solodyno" version
   local version=${output#solodyno }
   py '
@@ -44,7 +44,7 @@ assert "clear-env" not in bp or bp["clear-env"] is False  # config vars reach bi
 targets = {(t["os"], t["arch"]): t for t in d["targets"]}
 assert set(targets) == {("linux", "amd64"), ("linux", "arm64")}, targets
 for t in targets.values():
-    assert t["distros"] == [{"name": "ubuntu", "version": "24.04"}], t
+    assert "distros" not in t, t  # any Ubuntu builder: the helper is compiled for it
 assert "stacks" not in d and "order" not in d  # deprecated in 0.10; not an order buildpack
 # Heroku registry fields, kept.
 ignored = d["publish"]["Ignore"]["files"]
@@ -69,13 +69,44 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
 
 @test "detect (CNB): passes with 0 for the Mastodon fixture, as a non-root user, writing only a valid plan" {
   cnb_use_fixture mastodon
-  cnb_detect
+  cnb_detect # the detector parses the plan a passing bin/detect leaves
   assert_success
-  assert_output --partial "solodyno"
-  py 'tomllib.load(open(sys.argv[1], "rb"))' "$CNB_PLAN_DIR/detect-plan.toml"
-  assert_success
+  assert_output --partial "solodyno: found Procfile"
+  assert_output --partial "pass: solodyno/solodyno@"
   run diff -r "$FIXTURES/mastodon" "$CNB_APP"
   assert_success
+}
+
+@test "detect and build on heroku/builder:22, :24 and :26 (Ubuntu 22.04, 24.04, 26.04 run images): targets fit, the helper is compiled for each distro, the image launches" {
+  cnb_use_fixture mastodon
+  cnb_recording_cc
+  local v
+  for v in 22.04 24.04 26.04; do
+    CNB_TARGET="linux/$CNB_ARCH/ubuntu/$v"
+    cnb_detect
+    assert_success
+    refute_output --partial "unable to satisfy target"
+    : >"$CNB_BASE/cc-calls"
+    cnb_build
+    assert_success
+    # The cache restored from the build before was for another distro.
+    assert_output --partial "Compiling solodyno"
+    [ -s "$CNB_BASE/cc-calls" ]
+    py 'm = tomllib.load(open(sys.argv[1], "rb"))["metadata"]; assert m["target_distro_version"] == sys.argv[2], m' \
+      "$CNB_LAYERS/helper-cache.toml" "$v"
+    assert_success
+    run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 'solodyno env --explain'
+    assert_success
+    assert_output --partial "DYNO=web.1: web dyno"
+    cnb_restore
+    cnb_use_fixture mastodon
+  done
+  # The same distro again: the cache is used.
+  : >"$CNB_BASE/cc-calls"
+  cnb_build
+  assert_success
+  assert_output --partial "Using cached solodyno"
+  [ ! -s "$CNB_BASE/cc-calls" ]
 }
 
 @test "detect (CNB): passes for an app with only a Gemfile, a package.json or a Procfile" {
@@ -89,13 +120,15 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
   done
 }
 
-@test "detect (CNB): fails with exactly 100, never 1, and a reason on stderr" {
+@test "detect (CNB): fails with exactly 100, never 1, and a reason" {
   echo 'print(1)' >"$CNB_APP/main.py"
   mkdir "$CNB_APP/Gemfile" # a directory is not a Gemfile
   cnb_own "$CNB_APP"
   cnb_detect
-  assert_failure 100
-  [[ "$stderr" == *"no Procfile, Gemfile or package.json"* ]]
+  # 100 is a skip (the detector then exits 20); any other status an error (21).
+  assert_failure 20
+  assert_output --partial "skip: solodyno/solodyno@"
+  assert_output --partial "no Procfile, Gemfile or package.json"
 }
 
 @test "detect (CNB): reads the working directory, not \$1 (the platform dir)" {
@@ -104,7 +137,7 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
   echo "source 'https://rubygems.org'" >"$CNB_PLATFORM/Gemfile"
   cnb_own "$CNB_APP" "$CNB_PLATFORM"
   cnb_detect
-  assert_failure 100
+  assert_failure 20
 }
 
 @test "detect (classic) is unchanged: \$1 is the app, failure is 1" {
@@ -121,6 +154,7 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
 @test "build: the Mastodon fixture as a non-root user, from a read-only buildpack; every TOML file valid by the spec" {
   cnb_use_fixture mastodon
   find "$CNB_BP" -type f -exec sha256sum {} + | sort >"$CNB_BASE/bp-before"
+  ls -A "$CNB_PLATFORM/env" >"$CNB_BASE/platform-before"
   cnb_build
   assert_success
   assert_output --partial "-----> solodyno: building the helper"
@@ -137,8 +171,8 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
   run find "$CNB_BP" -newer "$CNB_BASE/bp-before"
   assert_output ""
   # Nothing written to the platform dir.
-  run ls -A "$CNB_PLATFORM/env"
-  assert_output ""
+  run diff "$CNB_BASE/platform-before" <(ls -A "$CNB_PLATFORM/env")
+  assert_success
   # Built by the non-root user (as root, the harness runs it as nobody).
   if [[ "$(id -u)" == 0 ]]; then
     assert_equal "$(stat -c %U "$CNB_LAYERS/launch.toml" "$CNB_LAYERS/solodyno/bin/solodyno" | sort -u)" nobody
@@ -193,11 +227,12 @@ for line in open(sys.argv[2], "rb").read().decode().split("\r\n"):
         name, cmd = line.split(": ", 1)
         procfile[name] = cmd
 for p in procs:
-    assert p["command"][:2] == ["bash", "-c"] and p["command"][2] == procfile[p["type"]], p
+    # heroku/procfile writes command = ["bash", "-c"], args = [the command].
+    assert p["command"] == ["bash", "-c"] and p["args"] == [procfile[p["type"]]], p
     want = subprocess.run(["bash", "-c", procfile[p["type"]]], capture_output=True).stdout
-    got = subprocess.run(p["command"] + p.get("args", []), capture_output=True).stdout
+    got = subprocess.run(p["command"] + p["args"], capture_output=True).stdout
     assert got == want and got, (p, got, want)
-print(subprocess.run(procs[2]["command"], capture_output=True, text=True).stdout)
+print(subprocess.run(procs[2]["command"] + procs[2]["args"], capture_output=True, text=True).stdout)
 ' "$CNB_LAYERS" "$CNB_APP/Procfile"
   assert_success
   assert_output --partial "last wins #"
@@ -330,9 +365,9 @@ fake_arm64() {
   cnb_use_fixture mastodon
   cnb_recording_cc
   fake_arm64
-  local saved=("${CNB_EXTRA_ENV[@]}")
-  CNB_EXTRA_ENV+=("PATH=$CNB_BASE/fakearch:/usr/local/bin:/usr/bin:/bin")
-  CNB_ARCH=arm64 cnb_build
+  local saved=("${CNB_BUILDER_ENV[@]}")
+  cnb_builder_env "PATH=$CNB_BASE/fakearch:$CNB_BASE/ccwrap:/usr/local/bin:/usr/bin:/bin"
+  CNB_TARGET=linux/arm64/ubuntu/24.04 cnb_build
   assert_success
   assert_output --partial "Compiling solodyno"
   py 'assert tomllib.load(open(sys.argv[1], "rb"))["metadata"]["target_arch"] == "arm64"' "$CNB_LAYERS/helper-cache.toml"
@@ -341,7 +376,7 @@ fake_arm64() {
   # The same cache, restored into an amd64 build: compiled again.
   cnb_restore
   : >"$CNB_BASE/cc-calls"
-  CNB_EXTRA_ENV=("${saved[@]}")
+  CNB_BUILDER_ENV=("${saved[@]}")
   cnb_build
   assert_success
   assert_output --partial "Discarding the cached helper"
@@ -356,11 +391,9 @@ fake_arm64() {
   # Another distro version: compiled again.
   cnb_restore
   : >"$CNB_BASE/cc-calls"
-  CNB_EXTRA_ENV+=("CNB_TARGET_DISTRO_VERSION=22.04")
-  cnb_build
+  CNB_TARGET=linux/amd64/ubuntu/22.04 cnb_build
   assert_success
   assert_output --partial "Compiling solodyno"
-  CNB_EXTRA_ENV=("${saved[@]}")
 
   # Other sources (a new buildpack version): compiled again.
   cnb_restore
@@ -377,7 +410,7 @@ fake_arm64() {
 @test "build refuses a target architecture other than the build machine's, naming both" {
   [[ "$CNB_ARCH" == amd64 ]] || skip "needs an amd64 machine"
   cnb_use_fixture mastodon
-  CNB_ARCH=arm64 cnb_build
+  CNB_TARGET=linux/arm64/ubuntu/24.04 cnb_build
   assert_failure
   assert_output --partial "The target architecture is arm64 but this build runs on amd64"
   assert_file_not_exists "$CNB_LAYERS/launch.toml"
@@ -393,7 +426,7 @@ fake_arm64() {
       *) [[ -e "$nocc/${f##*/}" ]] || ln -s "$f" "$nocc/${f##*/}" ;;
     esac
   done
-  CNB_EXTRA_ENV+=("PATH=$nocc")
+  cnb_builder_env "PATH=$nocc"
   cnb_build
   assert_failure
   assert_output --partial "No C compiler found in the build image (cnb linux/$CNB_ARCH ubuntu 24.04)"
@@ -413,7 +446,8 @@ fake_arm64() {
   chmod 755 "$layer/bin/solodyno" "$CNB_BASE/decoy/solodyno"
   run env PATH="$CNB_BASE/decoy:$PATH" "$layer/exec.d/solodyno-env" 3>"$CNB_BASE/fd3"
   assert_success
-  assert_output "args: env --exec-d"
+  # --start-env: its parent, the launcher (here the test's shell)
+  assert_output --regexp '^args: env --exec-d --start-env [0-9]+$'
   py 'assert tomllib.load(open(sys.argv[1], "rb")) == {"FROM": "layer"}' "$CNB_BASE/fd3"
   assert_success
 }
@@ -504,56 +538,209 @@ own_layout_app() {
   assert_output "4 web-12a34b56d-e78f9"
 }
 
-@test "the launch emulation itself follows the spec: env rules, process-specific dirs, exec.d on fd 3, layer bin/ on PATH" {
-  # A hand-made image: two launch layers (applied alphabetically) and an
-  # ignored one, so the harness that cnb_launch.bats relies on is proven here.
-  local L="$CNB_BASE/img"
-  mkdir -p "$L/a/env.launch/web" "$L/a/env" "$L/a/bin" "$L/a/exec.d/web" "$L/b/env.launch" "$L/b/exec.d" "$L/c/bin"
-  printf '[types]\nlaunch = true\n' >"$L/a.toml"
-  printf '[types]\nlaunch = true\n[metadata]\n' >"$L/b.toml"
-  printf '[types]\ncache = true\n' >"$L/c.toml"
-  printf 'from-env' >"$L/a/env/OVER"
-  printf 'from-launch' >"$L/a/env.launch/OVER.override"
-  printf 'web-only' >"$L/a/env.launch/web/OVER"
-  printf 'dflt' >"$L/a/env.launch/DEF.default"
-  printf 'dflt' >"$L/a/env.launch/PLATFORM.default"
-  printf 'web.1' >"$L/a/env.launch/web/DYNO.default"
-  printf 'x' >"$L/a/env.launch/LIST.append"
-  printf ',' >"$L/a/env.launch/LIST.delim"
-  printf 'y' >"$L/b/env.launch/LIST.append"
-  printf ':' >"$L/b/env.launch/LIST.delim" # a delimiter counts in its own layer only
-  printf '/' >"$L/b/env.launch/PRE.delim"
-  printf 'p' >"$L/b/env.launch/PRE.prepend"
-  printf '$(not evaluated)' >"$L/b/env.launch/RAW"
-  printf '#!/bin/sh\necho "SEEN_DYNO = \\"$DYNO\\"" >&3\necho "ORDER = \\"a\\"" >&3\n' >"$L/a/exec.d/web/10"
-  printf '#!/bin/sh\necho "ORDER = \\"b-then-$(pwd)\\"" >&3\necho "log line on stdout"\n' >"$L/b/exec.d/10"
-  chmod 755 "$L/a/exec.d/web/10" "$L/b/exec.d/10"
-  printf '[[processes]]\ntype = "web"\ncommand = ["bash", "-c", "echo \\"$OVER|$DEF|$PLATFORM|$LIST|$PRE|$RAW|$ORDER|$SEEN_DYNO\\"; echo \\"$0 $1\\""]\nargs = ["arg1"]\ndefault = true\n' >"$L/launch.toml"
-  run env -i PATH=/usr/bin:/bin PLATFORM=mine PRE=base python3 "$CNB_TOOL" launch "$CNB_APP" web "$L"
+# ---- the emulation itself (test/cnb_lifecycle.py) --------------------------------
+# Each of these proves a rule of lifecycle v0.21.12 that the tests above rely
+# on, on hand-made buildpacks and images, so a wrong emulation cannot hide a
+# wrong buildpack.
+
+# mkbp DIR ID [TARGETS_TOML]: a buildpack whose bin/detect passes and whose
+# bin/build runs $DIR/build-body (the layers dir is $1).
+mkbp() {
+  mkdir -p "$1/bin"
+  printf 'api = "0.10"\n[buildpack]\nid = "%s"\nversion = "1.0.0"\n%s\n' "$2" "${3:-}" >"$1/buildpack.toml"
+  printf '#!/bin/sh\nexit 0\n' >"$1/bin/detect"
+  printf '#!/bin/bash\nset -e\nL=$1\n. "$CNB_BUILDPACK_DIR/build-body"\n' >"$1/bin/build"
+  : >"$1/build-body"
+  chmod 755 "$1/bin/detect" "$1/bin/build"
+}
+
+# An image of two buildpacks, "z/first" then "a/second" (group order is not
+# alphabetical), each with launch layers, as `export` makes it.
+two_buildpack_image() {
+  local A="$CNB_BASE/bpA" B="$CNB_BASE/bpB"
+  mkbp "$A" z/first
+  mkbp "$B" a/second
+  cat >"$A/build-body" <<'EOF'
+mkdir -p "$L/one/env.launch/web" "$L/one/env" "$L/one/bin" "$L/one/exec.d/web" "$L/two/exec.d" "$L/cacheonly/exec.d"
+printf '[types]\nlaunch = true\n' >"$L/one.toml"
+printf '[types]\nlaunch = true\n' >"$L/two.toml"
+printf '[types]\ncache = true\n' >"$L/cacheonly.toml"
+printf 'from-env' >"$L/one/env/OVER"
+printf 'from-launch' >"$L/one/env.launch/OVER.override"
+printf 'web-only' >"$L/one/env.launch/web/OVER"
+printf 'dflt' >"$L/one/env.launch/DEF.default"
+printf 'dflt' >"$L/one/env.launch/PLATFORM.default"
+printf 'x' >"$L/one/env.launch/LIST.append"
+printf ',' >"$L/one/env.launch/LIST.delim"
+printf '$(not evaluated)' >"$L/one/env.launch/RAW"
+printf 'first' >"$L/one/env.launch/SEEN_BY_SECOND"
+printf '#!/bin/sh\necho "ORDER = \\"${ORDER:-}A1web>\\"" >&3\n' >"$L/one/exec.d/web/10"
+printf '#!/bin/sh\necho "ORDER = \\"${ORDER:-}A2>\\"" >&3\necho "CWD = \\"$(pwd)\\"" >&3\necho "log line on stdout"\n' >"$L/two/exec.d/10"
+printf '#!/bin/sh\necho "CACHEONLY = \\"ran\\"" >&3\n' >"$L/cacheonly/exec.d/10"
+printf '#!/bin/sh\necho hi from a layer bin\n' >"$L/one/bin/hello"
+chmod 755 "$L"/one/exec.d/web/10 "$L"/two/exec.d/10 "$L"/cacheonly/exec.d/10 "$L/one/bin/hello"
+printf '[[processes]]\ntype = "web"\ncommand = ["bash", "-c"]\nargs = ["echo web-from-first"]\ndefault = true\n' >"$L/launch.toml"
+EOF
+  cat >"$B/build-body" <<'EOF'
+mkdir -p "$L/b/env.launch" "$L/b/exec.d" "$L/b/profile.d"
+printf '[types]\nlaunch = true\n' >"$L/b.toml"
+printf 'y' >"$L/b/env.launch/LIST.append"
+printf ':' >"$L/b/env.launch/LIST.delim"
+printf '/' >"$L/b/env.launch/PRE.delim"
+printf 'p' >"$L/b/env.launch/PRE.prepend"
+printf 'second' >"$L/b/env.launch/SEEN_BY_SECOND.default"
+printf '#!/bin/sh\necho "ORDER = \\"${ORDER:-}B>\\"" >&3\necho "SAW_OVER = \\"$OVER\\"" >&3\n' >"$L/b/exec.d/10"
+printf 'export FROM_PROFILE_D=yes\n' >"$L/b/profile.d/10.sh"
+chmod 755 "$L/b/exec.d/10"
+printf '[[processes]]\ntype = "web"\ncommand = ["bash", "-c"]\nargs = ["echo \\"web: $0|$OVER|$DEF|$PLATFORM|$LIST|$PRE|$RAW|$ORDER|$SAW_OVER|$SEEN_BY_SECOND\\""]\ndefault = true\n' >"$L/launch.toml"
+printf '[[processes]]\ntype = "multi"\ncommand = ["printf", "[%%s]"]\nargs = ["d1", "d2"]\n' >>"$L/launch.toml"
+printf '[[processes]]\ntype = "single"\ncommand = ["printf"]\nargs = ["[%%s]", "d"]\n' >>"$L/launch.toml"
+EOF
+  chmod -R a+rX "$A" "$B"
+  CNB_GROUP=("$A" "$B")
+  echo 'export FROM_APP_PROFILE=yes' >"$CNB_APP/.profile"
+  cnb_own "$CNB_APP"
+  cnb_build
+}
+
+@test "emulation, launcher: group order, then layer order; every env file before any exec.d; exec.d/ then exec.d/<type>/ per layer" {
+  two_buildpack_image
+  assert_success
+  run cnb_docker_run -e PLATFORM=mine -e PRE=base
   assert_success
   assert_line --index 0 "log line on stdout"
-  # exec.d/<process>/ runs after exec.d/, so its ORDER wins; both ran in the app dir.
-  assert_line --index 1 'web-only|dflt|mine|x:y|p/base|$(not evaluated)|a|web.1'
-  assert_line --index 2 "arg1 "
-  run --separate-stderr env -i PATH=/usr/bin:/bin python3 "$CNB_TOOL" launch "$CNB_APP" worker "$L" --print-env
+  # launcher.go:99-115: z/first's layers (one, two) then a/second's; exec.d of
+  # "one" (only its web/ dir) before "two"'s; a/second's exec.d saw every env
+  # file, z/first's override of OVER included. The cache-only layer is not in the image.
+  assert_line --index 1 'web: bash|web-only|dflt|mine|x:y|p/base|$(not evaluated)|A1web>A2>B>|web-only|first'
+  run --separate-stderr cnb_docker_run --entrypoint /cnb/process/web --print-env
   assert_success
   run python3 -c '
 import json, sys
 e = json.loads(sys.argv[1])
-assert e["OVER"] == "from-launch" and "DYNO" not in e and e["ORDER"] == "b-then-" + sys.argv[2], e
-assert e["PATH"] == sys.argv[3] + "/a/bin:/usr/bin:/bin", e["PATH"]  # not c/: a cache layer
-' "$output" "$CNB_APP" "$L"
+assert e["CWD"] == sys.argv[2], e               # exec.d runs in the app dir
+assert "CACHEONLY" not in e, e                  # not a launch layer: not in the image
+assert e["PATH"].split(":")[0] == sys.argv[3] + "/layers/z_first/one/bin", e["PATH"]
+assert "/cnb/process" not in e["PATH"] and "/cnb/lifecycle" not in e["PATH"], e["PATH"]
+assert not any(k in e for k in ("CNB_LAYERS_DIR", "CNB_APP_DIR", "CNB_PLATFORM_API", "CNB_DEPRECATION_MODE")), e
+' "$output" "$CNB_APP" "$CNB_IMAGE"
   assert_success
-  run python3 "$CNB_TOOL" check "$L"
+}
+
+@test "emulation, launcher: docker run IMAGE CMD replaces args; command[1:] always stays; launcher CMD is a one-off in bash" {
+  two_buildpack_image
   assert_success
-  # And the checker catches what the spec forbids.
-  printf '[[processes]]\ntype = "web"\ncommand = "bash -c x"\ndirect = false\ndefault = true\n[[processes]]\ntype = "w b"\ncommand = ["x"]\ndefault = true\n' >"$L/launch.toml"
-  printf '[metadata]\n' >"$L/d.toml"
-  run python3 "$CNB_TOOL" check "$L"
-  assert_failure
-  assert_output --partial "'direct' was removed in Buildpack API 0.9"
-  assert_output --partial "command must be a non-empty array of strings"
-  assert_output --partial "type 'w b' must be letters"
-  assert_output --partial "more than one process has default = true"
-  assert_output --partial "d.toml: no [types] table"
+  # process.go:49-57: command ["bash", "-c"] keeps "-c"; the user's CMD replaces args.
+  run cnb_docker_run 'echo "replaced: $OVER"'
+  assert_success
+  assert_line --index 1 "replaced: web-only"
+  run cnb_docker_run --entrypoint /cnb/process/multi
+  assert_output --partial "[d1][d2]"
+  run cnb_docker_run --entrypoint /cnb/process/multi u1
+  assert_output --partial "[u1]"
+  refute_output --partial "[d1]"
+  # process.go:58-70: a one-element command, API 0.9+: args replaced too.
+  run cnb_docker_run --entrypoint /cnb/process/single '<%s>' u
+  assert_output --partial "<u>"
+  # cli/launcher.go:70-82: `launcher` is no process type: the user's command
+  # runs through bash after profile.d and the app's .profile (shell.go:52-71),
+  # with only the env files and exec.d that apply to every process.
+  run cnb_docker_run --entrypoint launcher 'echo "oneoff: $OVER|$ORDER|$FROM_PROFILE_D|$FROM_APP_PROFILE|$0"'
+  assert_success
+  assert_line --index 1 "oneoff: from-launch|A2>B>|yes|yes|bash"
+  # process.go:143-145: "--" makes it direct: no shell, no profile.
+  run cnb_docker_run --entrypoint launcher -- -- printf '%s|' '$FROM_PROFILE_D' x
+  assert_success
+  assert_output --partial '$FROM_PROFILE_D|x|'
+  run cnb_docker_run --entrypoint launcher
+  assert_failure 82
+  assert_output --partial "when there is no default process a command is required"
+}
+
+@test "emulation, builder: only HOME, HOSTNAME, the proxies and the path variables of the builder's ENV reach bin/build; config vars and earlier build layers do" {
+  local A="$CNB_BASE/bpA" B="$CNB_BASE/bpB"
+  mkbp "$A" first/bp
+  mkbp "$B" second/bp
+  cat >"$A/build-body" <<'EOF'
+mkdir -p "$L/tools/bin" "$L/tools/env.build" "$L/tools/env"
+printf '[types]\nbuild = true\n' >"$L/tools.toml"
+printf 'from-first' >"$L/tools/env.build/FIRST_BUILD_VAR"
+printf 'launch-only' >"$L/tools/env/FIRST_ENV_VAR"
+mkdir -p "$L/hidden"
+printf '[types]\n' >"$L/hidden.toml"
+EOF
+  printf 'env -0 >"$CNB_BUILDPACK_DIR/../env-seen"\n' >"$B/build-body"
+  chmod -R a+rX "$A" "$B"
+  chmod 777 "$CNB_BASE"
+  CNB_GROUP=("$A" "$B")
+  cnb_builder_env CC=/opt/builder-cc CFLAGS=-O3 HOSTNAME=builder http_proxy=http://proxy LIBRARY_PATH=/opt/lib
+  cnb_config_var MY_CONFIG 'a value'
+  cnb_config_var PATH /from/platform
+  cnb_build
+  assert_success
+  chmod 755 "$CNB_BASE"
+  run python3 -c '
+import sys
+e = dict(kv.split("=", 1) for kv in open(sys.argv[1]).read().split("\0") if kv)
+assert "CC" not in e and "CFLAGS" not in e and "CNB_USER_ID" not in e, e    # env/build.go:8-32
+assert e["HOSTNAME"] == "builder" and e["http_proxy"] == "http://proxy" and e["LIBRARY_PATH"] == "/opt/lib", e
+assert e["MY_CONFIG"] == "a value", e                                      # env/env.go:88-102
+# a path variable from the platform is prepended, after the build layers of
+# earlier buildpacks (build.go:215-234) were: bin/ first, then the platform.
+layers = sys.argv[2]
+assert e["PATH"] == "/from/platform:" + layers + "/first_bp/tools/bin:/usr/local/bin:/usr/bin:/bin", e["PATH"]
+assert e["FIRST_BUILD_VAR"] == "from-first" and e["FIRST_ENV_VAR"] == "launch-only", e
+assert e["CNB_LAYERS_DIR"] == layers + "/second_bp" and e["CNB_TARGET_DISTRO_VERSION"] == "24.04", e
+' "$CNB_BASE/env-seen" "$CNB_LAYERS_ROOT"
+  assert_success
+  # build.go:205-213: a layer with no type is renamed <name>.ignore.
+  assert_dir_exists "$CNB_LAYERS_ROOT/first_bp/hidden.ignore"
+}
+
+@test "emulation, detector: [[targets]] against the run image: os/arch only fits every distro, a distro pin fails the others with 21" {
+  local A="$CNB_BASE/bpA"
+  mkbp "$A" pinned/bp "$(printf '[[targets]]\nos = "linux"\narch = "%s"\n[[targets.distros]]\nname = "ubuntu"\nversion = "24.04"' "$CNB_ARCH")"
+  chmod -R a+rX "$A"
+  CNB_GROUP=("$A")
+  local v
+  for v in 22.04 26.04; do
+    CNB_TARGET="linux/$CNB_ARCH/ubuntu/$v" cnb_detect
+    assert_failure 21
+    [[ "$stderr" == *"unable to satisfy target os/arch constraints"* ]]
+  done
+  CNB_TARGET="linux/$CNB_ARCH/ubuntu/24.04" cnb_detect
+  assert_success
+  # Another architecture never fits.
+  mkbp "$A" free/bp "$(printf '[[targets]]\nos = "linux"\narch = "amd64"\n')"
+  chmod -R a+rX "$A"
+  CNB_TARGET=linux/arm64/ubuntu/26.04 cnb_detect
+  assert_failure 21
+  CNB_TARGET=linux/amd64/ubuntu/26.04 cnb_detect
+  assert_success
+}
+
+@test "emulation, restorer: metadata comes back as the lifecycle writes it (sorted, indented, numbers as floats, no [types]); only cache layers keep their files" {
+  local A="$CNB_BASE/bpA"
+  mkbp "$A" meta/bp
+  cat >"$A/build-body" <<'EOF'
+mkdir -p "$L/c" "$L/l" "$L/gone"
+printf 'kept' >"$L/c/file"
+printf 'dropped' >"$L/l/file"
+printf '[types]\ncache = true\n[metadata]\nzeta = "z"\nalpha = 3\nhalf = 0.5\nbig = 1234567\nok = true\nlist = [1, "two"]\n[metadata.sub]\nb = "x\\ty"\n[metadata.sub.deeper]\nc = 1\n' >"$L/c.toml"
+printf '[types]\nlaunch = true\n[metadata]\nkey = "v"\n' >"$L/l.toml"
+printf '[types]\nbuild = true\n[metadata]\nx = "y"\n' >"$L/gone.toml"
+EOF
+  chmod -R a+rX "$A"
+  CNB_GROUP=("$A")
+  cnb_build
+  assert_success
+  cnb_restore
+  local L="$CNB_LAYERS_ROOT/meta_bp"
+  # BurntSushi/toml v1.6.0's encoder, as layermetadata.go:78-85 calls it.
+  assert_equal "$(cat "$L/c.toml")" "$(printf '[metadata]\n  alpha = 3.0\n  big = 1.234567e+06\n  half = 0.5\n  list = [1.0, "two"]\n  ok = true\n  zeta = "z"\n  [metadata.sub]\n    b = "x\\ty"\n    [metadata.sub.deeper]\n      c = 1.0')"
+  assert_equal "$(cat "$L/l.toml")" "$(printf '[metadata]\n  key = "v"')"
+  assert_equal "$(cat "$L/c/file")" kept
+  assert_file_not_exists "$L/l"
+  assert_file_not_exists "$L/gone.toml" # build-only: neither in the image nor the cache
+  assert_file_not_exists "$L/gone"
 }

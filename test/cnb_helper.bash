@@ -1,49 +1,63 @@
 #!/usr/bin/env bash
-# Cloud Native Buildpacks without Docker: runs bin/detect and bin/build the way
-# lifecycle 0.21 does for a Buildpack API 0.10 buildpack (see
-# buildpacks/spec buildpack.md), and emulates what the lifecycle does between
-# builds and at launch with test/cnb_lifecycle.py.
+# Cloud Native Buildpacks without Docker: test/cnb_lifecycle.py plays the
+# lifecycle v0.21.12 that heroku/builder:22/24/26 pin (detector, builder,
+# exporter, restorer, launcher), with this buildpack last in the group.
 #
 # Load after test_helper; call cnb_setup in setup and cnb_teardown in teardown.
 #
-#   $CNB_BASE       one directory for everything (readable by the build user)
-#   $CNB_BP         a read-only copy of the buildpack (bin/, src/, buildpack.toml)
-#   $CNB_APP        the app, the working directory of detect and build (/workspace)
-#   $CNB_LAYERS     this buildpack's layers dir (/layers/solodyno_solodyno)
-#   $CNB_PLATFORM   the platform dir; config vars are files in its env/
-#   $CNB_OUT        output of the last cnb_start
-# As root, detect and build run as nobody (setpriv), like the builder's
-# non-root user; the buildpack dir is never writable.
+#   $CNB_BASE         one directory for everything (readable by the build user)
+#   $CNB_BP           a read-only copy of the buildpack (bin/, src/, buildpack.toml)
+#   $CNB_APP          the app, the working directory of detect and build (/workspace)
+#   $CNB_LAYERS_ROOT  the layers dir (/layers); $CNB_LAYERS is ours in it
+#                     (/layers/solodyno_solodyno)
+#   $CNB_PLATFORM     the platform dir; config vars (pack build --env) are files in its env/
+#   $CNB_IMAGE        the exported image; $CNB_CACHE the build cache
+#   $CNB_GROUP        the buildpack dirs of the group, in order (ours alone by default)
+#   $CNB_TARGET       the run image's target, OS/ARCH/DISTRO/VERSION
+#   $CNB_BUILDER_ENV  NAME=VALUE pairs of the builder image's ENV (the
+#                     lifecycle's environment: most never reach bin/build)
+#   $CNB_OUT          output of the last cnb_start
+# As root, the lifecycle runs as nobody (setpriv), like the builder's non-root
+# user; the buildpack dir is never writable.
 
 CNB_TOOL="$BP_DIR/test/cnb_lifecycle.py"
+CNB_BUILDPACKS="$BP_DIR/test/fixtures/cnb-buildpacks"
 
 cnb_setup() {
   CNB_BASE=$(mktemp -d /tmp/solodyno-cnb.XXXXXX)
   chmod 755 "$CNB_BASE"
   CNB_BP="$CNB_BASE/buildpack"
   CNB_APP="$CNB_BASE/workspace"
-  CNB_LAYERS="$CNB_BASE/layers/solodyno_solodyno"
+  CNB_LAYERS_ROOT="$CNB_BASE/layers"
+  CNB_LAYERS="$CNB_LAYERS_ROOT/solodyno_solodyno"
   CNB_PLATFORM="$CNB_BASE/platform"
-  CNB_PLAN_DIR="$CNB_BASE/plan"
+  CNB_IMAGE="$CNB_BASE/image"
+  CNB_CACHE="$CNB_BASE/cache"
   CNB_HOME="$CNB_BASE/home"
   CNB_STUB_LOG="$CNB_BASE/stub-log"
   CNB_OUT="$CNB_BASE/launch.out"
   CNB_ARCH=${CNB_ARCH:-$(case "$(uname -m)" in aarch64) echo arm64 ;; *) echo amd64 ;; esac)}
-  mkdir -p "$CNB_BP" "$CNB_APP" "$CNB_LAYERS" "$CNB_PLATFORM/env" "$CNB_PLAN_DIR" "$CNB_HOME" "$CNB_STUB_LOG"
+  CNB_TARGET="linux/$CNB_ARCH/ubuntu/24.04"
+  mkdir -p "$CNB_BP" "$CNB_APP" "$CNB_LAYERS" "$CNB_PLATFORM/env" "$CNB_HOME" "$CNB_STUB_LOG" "$CNB_IMAGE" "$CNB_CACHE"
   cp -a "$BP_DIR/bin" "$BP_DIR/src" "$BP_DIR/buildpack.toml" "$CNB_BP/"
   chmod -R a-w "$CNB_BP"
-  # The lifecycle gives detect an empty plan file to write to, and build a
-  # read-only Buildpack Plan (no entries: this buildpack requires nothing).
-  : >"$CNB_PLAN_DIR/detect-plan.toml"
-  : >"$CNB_PLAN_DIR/plan.toml"
-  chmod 444 "$CNB_PLAN_DIR/plan.toml"
+  CNB_GROUP=("$CNB_BP")
   CNB_AS_USER=()
   if [[ "$(id -u)" == 0 ]]; then
-    chown -R nobody:nogroup "$CNB_APP" "$CNB_BASE/layers" "$CNB_PLATFORM" "$CNB_PLAN_DIR" "$CNB_HOME" "$CNB_STUB_LOG"
-    chown root:root "$CNB_PLAN_DIR/plan.toml"
+    chown -R nobody:nogroup "$CNB_APP" "$CNB_LAYERS_ROOT" "$CNB_PLATFORM" "$CNB_HOME" "$CNB_STUB_LOG" \
+      "$CNB_IMAGE" "$CNB_CACHE"
     CNB_AS_USER=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   fi
-  CNB_EXTRA_ENV=()
+  # heroku/builder:24's ENV (a CNB builder sets little more): the lifecycle
+  # passes only HOME, HOSTNAME, the proxies and the path variables on.
+  CNB_BUILDER_ENV=("HOME=$CNB_HOME" "PATH=/usr/local/bin:/usr/bin:/bin" "CNB_USER_ID=1002" "CNB_GROUP_ID=1000")
+  # What the suite itself needs in bin/build (a sanitizer build, its options)
+  # goes the way a user's variable goes: a platform env file (pack build --env).
+  local v
+  for v in SOLODYNO_EXTRA_CFLAGS ASAN_OPTIONS UBSAN_OPTIONS; do
+    [[ -n "${!v:-}" ]] && printf '%s' "${!v}" >"$CNB_PLATFORM/env/$v"
+  done
+  cnb_own "$CNB_PLATFORM"
 }
 
 cnb_teardown() {
@@ -72,56 +86,45 @@ cnb_config_var() {
   cnb_own "$CNB_PLATFORM/env/$1"
 }
 
-# The environment the lifecycle gives detect and build: a clean one with the
-# CNB_* variables of the phase, the target, and (clear-env = false) the
-# user-provided variables of $CNB_PLATFORM/env. $CNB_EXTRA_ENV adds NAME=VALUE
-# pairs the build image would have (CC, PATH).
-_cnb_env() {
-  local -a vars=(
-    "HOME=$CNB_HOME" "PATH=/usr/local/bin:/usr/bin:/bin"
-    "CNB_BUILDPACK_DIR=$CNB_BP" "CNB_PLATFORM_DIR=$CNB_PLATFORM"
-    "CNB_TARGET_OS=linux" "CNB_TARGET_ARCH=$CNB_ARCH"
-    "CNB_TARGET_DISTRO_NAME=ubuntu" "CNB_TARGET_DISTRO_VERSION=24.04"
-    "SOLODYNO_EXTRA_CFLAGS=$SOLODYNO_EXTRA_CFLAGS"
-    "ASAN_OPTIONS=$ASAN_OPTIONS" "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-  )
-  local f
-  for f in "$CNB_PLATFORM"/env/*; do
-    [[ -f "$f" ]] || continue
-    [[ "${f##*/}" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && vars+=("${f##*/}=$(cat "$f")")
-  done
-  CNB_ENV=("${vars[@]}" "$@" "${CNB_EXTRA_ENV[@]}")
+# cnb_group_nodejs: heroku/nodejs's stand-in before us, as in heroku/builder's
+# order for a Mastodon app (heroku/nodejs, heroku/ruby, then this buildpack).
+cnb_group_nodejs() {
+  cp -a "$CNB_BUILDPACKS/nodejs" "$CNB_BASE/bp-nodejs"
+  chmod -R a-w "$CNB_BASE/bp-nodejs"
+  CNB_GROUP=("$CNB_BASE/bp-nodejs" "${CNB_GROUP[@]}")
+}
+
+_cnb_lifecycle() {
+  "${CNB_AS_USER[@]}" env -i "${CNB_BUILDER_ENV[@]}" python3 "$CNB_TOOL" "$@"
 }
 
 _cnb_detect() {
-  _cnb_env "CNB_BUILD_PLAN_PATH=$CNB_PLAN_DIR/detect-plan.toml"
-  cd "$CNB_APP" || return 99
-  "${CNB_AS_USER[@]}" env -i "${CNB_ENV[@]}" \
-    "$CNB_BP/bin/detect" "$CNB_PLATFORM" "$CNB_PLAN_DIR/detect-plan.toml"
+  _cnb_lifecycle detect --app "$CNB_APP" --platform "$CNB_PLATFORM" --target "$CNB_TARGET" "${CNB_GROUP[@]}"
 }
 
+# The build, then the export of its image and cache.
 _cnb_build() {
-  _cnb_env "CNB_LAYERS_DIR=$CNB_LAYERS" "CNB_BP_PLAN_PATH=$CNB_PLAN_DIR/plan.toml"
-  cd "$CNB_APP" || return 99
-  "${CNB_AS_USER[@]}" env -i "${CNB_ENV[@]}" \
-    "$CNB_BP/bin/build" "$CNB_LAYERS" "$CNB_PLATFORM" "$CNB_PLAN_DIR/plan.toml"
+  _cnb_lifecycle build --app "$CNB_APP" --platform "$CNB_PLATFORM" --layers "$CNB_LAYERS_ROOT" \
+    --target "$CNB_TARGET" "${CNB_GROUP[@]}" || return
+  _cnb_lifecycle export --layers "$CNB_LAYERS_ROOT" --image "$CNB_IMAGE" --cache "$CNB_CACHE"
 }
 
 # cnb_detect / cnb_build: the phase as `run` ($status, $output).
 cnb_detect() { run --separate-stderr _cnb_detect; }
 cnb_build() { run _cnb_build; }
 
-# cnb_check: every TOML file of the layers dir against the spec.
+# cnb_check: every TOML file of our layers dir against the spec.
 cnb_check() {
   run python3 "$CNB_TOOL" check "$CNB_LAYERS"
 }
 
 # cnb_restore: what the lifecycle leaves for the next build of the same app.
 cnb_restore() {
-  python3 "$CNB_TOOL" restore "$CNB_LAYERS"
+  _cnb_lifecycle restore --layers "$CNB_LAYERS_ROOT" --image "$CNB_IMAGE" --cache "$CNB_CACHE"
 }
 
-# A cc that records every call, then runs the real compiler (for the build user).
+# A cc that records every call, then runs the real compiler: first on the
+# build's PATH, as a builder image or an earlier buildpack would put it.
 cnb_recording_cc() {
   local real
   real=$(command -v gcc || command -v cc)
@@ -131,39 +134,80 @@ cnb_recording_cc() {
   chmod 755 "$CNB_BASE/ccwrap/cc"
   : >"$CNB_BASE/cc-calls"
   chmod 666 "$CNB_BASE/cc-calls"
-  CNB_EXTRA_ENV+=("CC=$CNB_BASE/ccwrap/cc")
+  cnb_builder_env "PATH=$CNB_BASE/ccwrap:/usr/local/bin:/usr/bin:/bin"
 }
 
-# The environment of a container started from the image: the platform's
-# runtime variables (docker run -e) and the stubs standing in for the app's
-# programs. NAME=VALUE arguments add to it.
+# cnb_builder_env NAME=VALUE...: sets variables of the builder image's ENV.
+cnb_builder_env() {
+  local kv i
+  for kv in "$@"; do
+    for i in "${!CNB_BUILDER_ENV[@]}"; do
+      [[ "${CNB_BUILDER_ENV[$i]%%=*}" == "${kv%%=*}" ]] && unset "CNB_BUILDER_ENV[$i]"
+    done
+    CNB_BUILDER_ENV+=("$kv")
+  done
+  CNB_BUILDER_ENV=("${CNB_BUILDER_ENV[@]}")
+}
+
+# The environment of a container started from the image: what the exporter
+# sets (CNB_*, PATH with /cnb/process and /cnb/lifecycle, which the launcher
+# takes out again), the platform's runtime variables (docker run -e) and the
+# stubs standing in for the app's programs. NAME=VALUE arguments add to it.
 _cnb_run_env() {
   CNB_RUN_ENV=(
-    "HOME=$CNB_HOME" "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin"
+    "HOME=$CNB_HOME" "PATH=/cnb/process:/cnb/lifecycle:$STUBS:/usr/local/bin:/usr/bin:/bin"
+    "CNB_LAYERS_DIR=/layers" "CNB_APP_DIR=/workspace" "CNB_PLATFORM_API=0.13" "CNB_DEPRECATION_MODE=quiet"
     "STUB_LOG=$CNB_STUB_LOG" "ASAN_OPTIONS=$ASAN_OPTIONS" "UBSAN_OPTIONS=$UBSAN_OPTIONS"
     "$@"
   )
 }
 
-# cnb_launch_env TYPE [NAME=VALUE ...]: the launcher's final environment for
-# process TYPE, as JSON in $output.
-cnb_launch_env() {
-  local type=$1
-  shift
-  _cnb_run_env "$@"
-  run --separate-stderr "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" \
-    python3 "$CNB_TOOL" launch "$CNB_APP" "$type" "$CNB_LAYERS" --print-env
+# _cnb_docker_cmd [-e NAME=VALUE]... [--entrypoint PATH] [--print-env] [--] [CMD...]:
+# the command line of `docker run` of the image, in $CNB_DOCKER_CMD.
+_cnb_docker_cmd() {
+  local -a envs=() opts=()
+  while (($#)); do
+    case "$1" in
+      -e) envs+=("$2"); shift 2 ;;
+      --entrypoint) opts+=(--entrypoint "$2"); shift 2 ;;
+      --print-env) opts+=(--print-env); shift ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  _cnb_run_env "${envs[@]}"
+  CNB_DOCKER_CMD=("${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}"
+    python3 "$CNB_TOOL" launch --image "$CNB_IMAGE" --app "$CNB_APP" "${opts[@]}" -- "$@")
 }
 
-# cnb_start TYPE [NAME=VALUE ...]: starts process TYPE of the image in the
-# background, through the launcher; $CNB_PORT is its PORT.
+# cnb_docker_run ...: that `docker run`, in the foreground (call it with `run`).
+cnb_docker_run() {
+  _cnb_docker_cmd "$@"
+  "${CNB_DOCKER_CMD[@]}"
+}
+
+# cnb_launch_env TYPE [NAME=VALUE ...]: the environment process TYPE gets
+# from the launcher, as JSON in $output (exec.d's logs in $stderr).
+cnb_launch_env() {
+  local type=$1 kv
+  shift
+  local -a envs=()
+  for kv in "$@"; do envs+=(-e "$kv"); done
+  run --separate-stderr cnb_docker_run "${envs[@]}" --entrypoint "/cnb/process/$type" --print-env
+}
+
+# cnb_start TYPE [NAME=VALUE ...] [-- CMD...]: starts process TYPE of the
+# image in the background (docker run --entrypoint /cnb/process/TYPE IMAGE
+# [CMD...]); $CNB_PORT is its PORT, $CNB_PID the container's main process.
 cnb_start() {
   local type=$1
   shift
-  CNB_PORT=$(free_port)
-  _cnb_run_env "PORT=$CNB_PORT" "$@"
-  (cd "$CNB_APP" && exec "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" \
-    python3 "$CNB_TOOL" launch "$CNB_APP" "$type" "$CNB_LAYERS") >"$CNB_OUT" 2>&1 3>&- &
+  local -a envs=()
+  while (($#)) && [[ "$1" != -- ]]; do envs+=(-e "$1"); shift; done
+  [[ "${1:-}" == -- ]] && shift
+  CNB_PORT=${CNB_PORT_WANTED:-$(free_port)}
+  _cnb_docker_cmd -e "PORT=$CNB_PORT" "${envs[@]}" --entrypoint "/cnb/process/$type" -- "$@"
+  (exec "${CNB_DOCKER_CMD[@]}") >"$CNB_OUT" 2>&1 3>&- &
   CNB_PID=$!
 }
 

@@ -22,7 +22,7 @@ json_get() {
   python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], "<unset>"))' "$1" "$2"
 }
 
-@test "launch.toml of the Mastodon fixture after the Procfile step: web = solodyno run Procfile.web (default), worker, guarded release" {
+@test "launch.toml of the Mastodon fixture after the Procfile step: web = solodyno run Procfile.web (default), worker, guarded release, each as bash -c ARG" {
   cnb_use_fixture mastodon
   cnb_build
   assert_success
@@ -31,9 +31,11 @@ json_get() {
   run python3 -c '
 import sys, tomllib
 procs = {p["type"]: p for p in tomllib.load(open(sys.argv[1], "rb"))["processes"]}
-assert procs["web"]["command"] == ["solodyno", "run", "Procfile.web"] and procs["web"]["default"] is True, procs
-assert procs["worker"]["command"] == ["bash", "-c", "bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"], procs
-assert procs["release"]["command"][:2] == ["bash", "-c"] and "RUN_STREAMING" in procs["release"]["command"][2], procs
+for p in procs.values():
+    assert p["command"] == ["bash", "-c"] and len(p["args"]) == 1, p
+assert procs["web"]["args"] == ["solodyno run Procfile.web"] and procs["web"]["default"] is True, procs
+assert procs["worker"]["args"] == ["bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"], procs
+assert "RUN_STREAMING" in procs["release"]["args"][0], procs
 assert sum(p.get("default", False) for p in procs.values()) == 1
 ' "$CNB_LAYERS/launch.toml"
   assert_success
@@ -72,7 +74,7 @@ for k, v in want.items():
   assert_equal "$(json_get "$web" DYNO)" web.1
   assert_equal "$(json_get "$web" WEB_CONCURRENCY)" 1
   assert_equal "$(json_get "$web" SIDEKIQ_THREADS)" 1
-  [[ "$(json_get "$web" PATH)" == "$CNB_LAYERS/solodyno/bin:"* ]]
+  [[ "$(json_get "$web" PATH)" == "$CNB_IMAGE/layers/solodyno_solodyno/solodyno/bin:"* ]]
 
   cnb_launch_env worker SOLODYNO_MEMORY_MB=512
   assert_success
@@ -114,12 +116,10 @@ for k, v in want.items():
   cnb_use_fixture mastodon
   cnb_build
   assert_success
-  _cnb_run_env SOLODYNO_MEMORY_MB=512
-  run "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" python3 "$CNB_TOOL" launch "$CNB_APP" release "$CNB_LAYERS"
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint release
   assert_success
   assert_output --partial "stub rails: db:migrate"
-  _cnb_run_env SOLODYNO_MEMORY_MB=512 RUN_STREAMING=true
-  run "${CNB_AS_USER[@]}" env -i "${CNB_RUN_ENV[@]}" python3 "$CNB_TOOL" launch "$CNB_APP" release "$CNB_LAYERS"
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 -e RUN_STREAMING=true --entrypoint release
   assert_success
   refute_output --partial "db:migrate"
 }
@@ -168,6 +168,60 @@ for k, v in want.items():
   wait_until 20 cnb_stub_started puma
   wait_until 20 cnb_stub_started sidekiq
   assert_equal "$(cnb_stub_env puma WEB_CONCURRENCY)" 1
+  cnb_stop
+  assert_equal "$CNB_STATUS" 143
+}
+
+@test "with heroku/nodejs before us (its stand-in), its exec.d web_env runs first for every process, and its WEB_MEMORY reaches them" {
+  cnb_use_fixture mastodon
+  cnb_group_nodejs
+  cnb_detect
+  assert_success
+  assert_output --partial "pass: heroku/nodejs@5.7.10"
+  assert_output --partial "pass: solodyno/solodyno@"
+  cnb_build
+  assert_success
+  local t
+  for t in web worker release; do
+    rm -f "$CNB_STUB_LOG/trace"
+    cnb_launch_env "$t" SOLODYNO_MEMORY_MB=512 "CNB_EMULATION_TRACE=$CNB_STUB_LOG/trace" WEB_ENV_CGROUP_ROOT=/nonexistent
+    assert_success
+    assert_equal "$(json_get "$output" WEB_MEMORY)" 512
+    run sed 's|.*/layers/||' "$CNB_STUB_LOG/trace"
+    assert_output "$(printf 'heroku_nodejs/web_env/exec.d/web_env\nsolodyno_solodyno/solodyno/exec.d/solodyno-env')"
+  done
+}
+
+@test "docker run IMAGE 'echo hi' replaces the command of every process type, as docker run -it IMAGE bash does" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  local t
+  for t in web worker release; do
+    run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint "/cnb/process/$t" 'echo "hi from $DYNO"'
+    assert_success
+    assert_output "hi from $t.1"
+  done
+  # The image's ENTRYPOINT is /cnb/process/web: `docker run IMAGE CMD`.
+  assert_equal "$(cat "$CNB_IMAGE/entrypoint")" /cnb/process/web
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 'echo hi'
+  assert_success
+  assert_output "hi"
+  # docker run -it IMAGE bash: an interactive shell, not a usage error.
+  run cnb_docker_run bash <<<'echo "inside $(basename "$0")"; exit 3'
+  assert_failure 3
+  assert_output "inside bash"
+}
+
+@test "the web process: bash execs solodyno run, which is the container's main process and gets docker stop's SIGTERM" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  cnb_start web SOLODYNO_MEMORY_MB=512 RUN_WORKER=true SOLODYNO_GRACE=5
+  wait_until 20 cnb_stub_started puma
+  assert_equal "$(readlink "/proc/$CNB_PID/exe")" "$CNB_IMAGE/layers/solodyno_solodyno/solodyno/bin/solodyno"
+  run tr '\0' ' ' <"/proc/$CNB_PID/cmdline"
+  assert_output "solodyno run Procfile.web "
   cnb_stop
   assert_equal "$CNB_STATUS" 143
 }

@@ -28,13 +28,14 @@ add_process() {
   export OUTSIDE_VAR=leaks
   start_dyno probe
   wait "$DYNO_LAUNCHER"
-  run grep -E '^(HOME|DYNO|PORT|GREETING|ORDER|OUTSIDE_VAR)=' "$STUB_LOG/env.txt"
+  run grep -E '^(HOME|DYNO|PORT|GREETING|ORDER|OUTSIDE_VAR|OLDPWD)=' "$STUB_LOG/env.txt"
   assert_line "HOME=$APP"
   assert_line "DYNO=probe.1"
   assert_line "PORT=$DYNO_PORT"
   assert_line "GREETING=hello world"
   assert_line "ORDER=profile.d,profile"
   refute_line --partial "OUTSIDE_VAR"
+  refute_line --partial "OLDPWD" # the dyno starts in the app; nobody cd'd there
   run cat "$STUB_LOG/pwd.txt"
   assert_output "$APP"
 }
@@ -116,5 +117,68 @@ add_process() {
   compile_app
   run "$BP_DIR/bin/local" start "$APP" nosuchtype
   assert_failure
-  assert_output --partial "no process type 'nosuchtype'"
+  assert_output --partial "no process type 'nosuchtype' in $APP/Procfile or the release's default process types"
+}
+
+# A Rails app's shape for heroku/ruby: Gemfile.lock locks railties 7.1.
+rails_app() {
+  printf "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n" >"$APP/Gemfile"
+  printf 'GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (7.1.3)\n      railties (= 7.1.3)\n    railties (7.1.3)\n    rake (13.1.0)\n\nPLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  rails (~> 7.1)\n\nBUNDLED WITH\n   2.5.6\n' >"$APP/Gemfile.lock"
+  mkdir -p "$APP/bin"
+  # bin/rails, as Rails generates it, stands in: it says how it was called
+  printf '#!/bin/sh\necho "bin/rails $*"\n' >"$APP/bin/rails"
+  chmod +x "$APP/bin/rails"
+}
+
+@test "process types resolve as on Heroku: the Procfile, then the release's defaults; heroku run's first word" {
+  rails_app
+  add_process say 'echo said'
+  compile_app
+  assert_success
+  # console is no Procfile type: the release names it (heroku/ruby's, for Rails)
+  run "$BP_DIR/bin/local" start "$APP" console --port "$(free_port)"
+  assert_success
+  assert_output --partial "bin/rails console"
+  run "$BP_DIR/bin/local" run "$APP" console
+  assert_success
+  assert_output --partial "bin/rails console"
+  refute_output --partial "command not found"
+  # the rest of the command follows the type's command, as with heroku run rake db:migrate
+  run "$BP_DIR/bin/local" run "$APP" 'rake db:migrate' -e "PATH=$STUBS:/usr/bin:/bin" -e "STUB_LOG=$STUB_LOG"
+  assert_success
+  run stub_argv rake
+  assert_line --index 1 "db:migrate"
+  run "$BP_DIR/bin/local" run "$APP" 'say hello'
+  assert_output --partial "said hello"
+  # a command that names no type runs as it is
+  run "$BP_DIR/bin/local" run "$APP" 'echo plain'
+  assert_output --partial "plain"
+}
+
+@test "the grace is wall-clock seconds from SIGTERM, however long each poll takes" {
+  # Traps SIGTERM (so it lives on) and notes when it came.
+  add_process stubborn "trap 'date +%s.%N >\"\$STUB_LOG/term\"' TERM; while :; do sleep 0.$S1; done"
+  compile_app
+  start_dyno stubborn --grace 3
+  wait_until 10 pgrep -f "sleep 0.$S1" >/dev/null
+  stop_dyno
+  local ended
+  ended=$(date +%s.%N)
+  [ "$DYNO_STATUS" -eq 137 ]
+  run cat "$DYNO_OUT"
+  assert_output --partial "processes left after 3s, sending SIGKILL"
+  # SIGKILL no sooner than the grace after SIGTERM, and not a multiple of it
+  # later: counting 30 polls of a /proc scan each as 3 s took 10 s here
+  run python3 -c 'import sys; t = float(sys.argv[2]) - float(open(sys.argv[1]).read()); print(round(t, 1)); sys.exit(0 if 3 <= t < 9 else 1)' "$STUB_LOG/term" "$ended"
+  assert_success
+}
+
+@test "a release dyno's boot line says it is one" {
+  add_process release 'echo migrating'
+  compile_app
+  run "$BP_DIR/bin/local" start "$APP" release -e LOG_CONCURRENCY=true -e SOLODYNO_MEMORY_MB=512
+  assert_success
+  assert_output --partial "solodyno: 512 MB, "
+  assert_output --partial " CPUs, release phase dyno: "
+  assert_output --partial "migrating"
 }

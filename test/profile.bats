@@ -3,6 +3,7 @@
 # the dyno's processes see once Heroku (bin/local) sources it at start.
 
 load test_helper
+load neighbours
 
 setup() { common_setup; }
 
@@ -12,23 +13,6 @@ teardown() {
   fi
 }
 
-
-# A .profile.d script that does what heroku/nodejs's WEB_CONCURRENCY.sh does:
-# a memory-based default, marked as the buildpack's, unless the user set one.
-nodejs_profile_d() {
-  mkdir -p "$APP/.profile.d"
-  cat >"$APP/.profile.d/WEB_CONCURRENCY.sh" <<'SH'
-MEMORY_AVAILABLE=${MEMORY_AVAILABLE:-1024}
-WEB_MEMORY=${WEB_MEMORY:-512}
-if [ -z "${WEB_CONCURRENCY:-}" ]; then
-  WEB_CONCURRENCY=$((MEMORY_AVAILABLE / WEB_MEMORY))
-  if [ "$WEB_CONCURRENCY" -lt 1 ]; then WEB_CONCURRENCY=1; fi
-  export WEB_CONCURRENCY
-  export WEB_CONCURRENCY_SET_BY=heroku/nodejs
-fi
-export MEMORY_AVAILABLE WEB_MEMORY
-SH
-}
 
 start_and_wait() {
   start_dyno "$@"
@@ -43,7 +27,7 @@ start_and_wait() {
   assert_output --partial "runtime defaults: tuned at every dyno start"
   run cat "$APP/.profile"
   assert_line --index 0 --partial "# >>> solodyno: runtime defaults"
-  assert_line --index 3 '  eval "$("$HOME/.solodyno/bin/solodyno" env --shell)"'
+  assert_line --index 3 '  eval "$("$HOME/.solodyno/bin/solodyno" env --shell --start-env "$$")"'
   assert_line "# <<< solodyno <<<"
   # the facts solodyno env reads at dyno start are recorded
   run grep -x 'mastodon=true' "$APP/.solodyno/app-facts"
@@ -185,34 +169,138 @@ start_and_wait() {
   stop_dyno
 }
 
-@test "a .profile.d script like heroku/nodejs's: our WEB_CONCURRENCY wins" {
-  use_fixture mastodon
-  nodejs_profile_d
-  config_var SOLODYNO_MEMORY_MB 512
-  compile_app
-  assert_success
-  # without our block, the script's value would stand
-  run env -i HOME="$APP" bash -c 'cd "$HOME" && . .profile.d/WEB_CONCURRENCY.sh && echo "$WEB_CONCURRENCY $WEB_CONCURRENCY_SET_BY"'
-  assert_output "2 heroku/nodejs"
-  start_and_wait web -e RUN_WORKER=true
-  assert_equal "$(stub_env puma WEB_CONCURRENCY)" 1
-  assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" solodyno
-  assert_equal "$(stub_env puma MEMORY_AVAILABLE)" 1024
-  stop_dyno
+# A fake cgroup v1 tree of MB megabytes, the one file heroku/nodejs's script
+# reads; solodyno reads the same tree through SOLODYNO_CGROUP_ROOT.
+cgroup_v1_mb() {
+  mkdir -p "$BATS_TEST_TMPDIR/cg/memory"
+  echo $(($1 * 1024 * 1024)) >"$BATS_TEST_TMPDIR/cg/memory/memory.limit_in_bytes"
+  config_var SOLODYNO_CGROUP_ROOT "$BATS_TEST_TMPDIR/cg"
 }
 
-@test "a user's config var wins over both buildpacks" {
+@test "beside heroku/nodejs's .profile.d scripts: its WEB_CONCURRENCY is replaced, yours is not" {
   use_fixture mastodon
-  nodejs_profile_d
-  config_var WEB_CONCURRENCY 3
-  config_var MAX_THREADS 7
+  cgroup_v1_mb 2048
+  config_var SOLODYNO_CPUS 2
+  neighbour_nodejs_classic "$BATS_TEST_TMPDIR/cg"
   compile_app
   assert_success
-  start_and_wait web -e RUN_WORKER=true
+  # alone, the script would give 2048 / 512 = 4 workers, marked as its own
+  run env -i HOME="$APP" bash -c 'cd "$HOME" && . .profile.d/WEB_CONCURRENCY.sh && echo "$WEB_CONCURRENCY $WEB_CONCURRENCY_SET_BY"'
+  assert_output "4 heroku/nodejs"
+  start_and_wait web -e RUN_WORKER=true -e LOG_CONCURRENCY=true
+  assert_equal "$(stub_env puma WEB_CONCURRENCY)" 2
+  assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" solodyno
+  assert_equal "$(stub_env puma WEB_MEMORY)" 512
+  assert_equal "$(stub_env puma NODE_ENV)" production
+  run grep '^solodyno: ' "$DYNO_OUT"
+  assert_output --partial " WEB_CONCURRENCY=2 "
+  assert_output --partial "(replacing heroku/nodejs's WEB_CONCURRENCY=4)"
+  stop_dyno
+
+  # a number set as a config var is yours: left alone, no marker
+  rm -f "$STUB_LOG"/*
+  config_var WEB_CONCURRENCY 3
+  config_var MAX_THREADS 7
+  start_and_wait web -e RUN_WORKER=true -e LOG_CONCURRENCY=true
   assert_equal "$(stub_env puma WEB_CONCURRENCY)" 3
   assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" "<unset>"
   assert_equal "$(stub_env puma MAX_THREADS)" 7
   assert_equal "$(stub_env puma DB_POOL)" 14
+  run grep '^solodyno: ' "$DYNO_OUT"
+  assert_output --partial "(yours: WEB_CONCURRENCY MAX_THREADS)"
+  stop_dyno
+}
+
+@test "heroku/ruby's SENSIBLE_DEFAULTS marks your WEB_CONCURRENCY as its own: your 3 stays, the marker goes" {
+  use_fixture mastodon
+  cgroup_v1_mb 1024
+  config_var SOLODYNO_CPUS 2
+  config_var SENSIBLE_DEFAULTS true
+  neighbour_nodejs_classic "$BATS_TEST_TMPDIR/cg"
+  neighbour_ruby_classic --sensible-defaults
+  compile_app
+  assert_success
+  # heroku/ruby's WEB_CONCURRENCY.sh replaced heroku/nodejs's
+  run grep -c 'ulimit -u' "$APP/.profile.d/WEB_CONCURRENCY.sh"
+  assert_output 1
+  dyno_process_limit 512 # a 1 GB dyno's, as heroku/ruby reads it
+  config_var WEB_CONCURRENCY 3
+  start_and_wait web -e RUN_WORKER=true
+  assert_equal "$(stub_env puma WEB_CONCURRENCY)" 3
+  assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" "<unset>"
+  assert_equal "$(stub_env puma HEROKU_RAM_LIMIT_MB)" 1024
+  stop_dyno
+
+  # without yours, heroku/ruby's 4 is a default like any other: ours replaces it
+  rm "$ENV_DIR/WEB_CONCURRENCY" "$STUB_LOG"/*
+  start_and_wait web -e RUN_WORKER=true
+  assert_equal "$(stub_env puma WEB_CONCURRENCY)" 2
+  assert_equal "$(stub_env puma WEB_CONCURRENCY_SET_BY)" solodyno
+  stop_dyno
+}
+
+@test "heroku/ruby's MALLOC_ARENA_MAX and others are its defaults, not yours: the boot line and --explain say so" {
+  use_fixture mastodon
+  config_var SOLODYNO_MEMORY_MB 512
+  neighbour_nodejs_classic "$BATS_TEST_TMPDIR/no-cgroup"
+  neighbour_ruby_classic --pg
+  compile_app
+  assert_success
+  start_and_wait web -e RUN_WORKER=true -e LOG_CONCURRENCY=true
+  assert_equal "$(stub_env puma MALLOC_ARENA_MAX)" 2
+  assert_equal "$(stub_env puma RAILS_ENV)" production
+  # heroku/ruby's file of that name replaced heroku/nodejs's: no default from it
+  assert_equal "$(stub_env puma WEB_CONCURRENCY)" 1
+  assert_equal "$(stub_env puma WEB_MEMORY)" "<unset>"
+  run grep '^solodyno: ' "$DYNO_OUT"
+  assert_output --partial "(replacing another buildpack's MALLOC_ARENA_MAX=2)"
+  refute_output --partial "yours"
+  stop_dyno
+  # and a one-off dyno's --explain, run where the block has been evaluated
+  run "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" --dyno web.1 \
+    -e RUN_WORKER=true -e "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin"
+  assert_success
+  assert_line --regexp '^MALLOC_ARENA_MAX +2 +tuned: '
+  refute_line --regexp '^MALLOC_ARENA_MAX .*yours'
+  # the release passes on heroku/ruby's request for a database
+  run "$BP_DIR/bin/release" "$APP"
+  assert_line --index 1 "addons:"
+  assert_line --index 2 "- heroku-postgresql"
+}
+
+@test "a .bash_profile would keep Heroku's login bash from reading .profile: the build warns, and is right" {
+  use_fixture mastodon
+  config_var SOLODYNO_MEMORY_MB 512
+  printf 'export FROM_BASH_PROFILE=1\n' >"$APP/.bash_profile"
+  compile_app
+  assert_success
+  assert_output --partial "/.bash_profile: Heroku starts every dyno with a login bash, which reads .bash_profile and then skips .profile: the solodyno block will not run"
+  # a dyno started as Heroku starts one: the block does not run, so not even
+  # `solodyno run` is on PATH and the web process cannot start
+  start_dyno web -e RUN_WORKER=true
+  local status=0
+  wait "$DYNO_LAUNCHER" || status=$?
+  assert_equal "$status" 127
+  run cat "$DYNO_OUT"
+  assert_output --partial "solodyno: command not found"
+  # the real bash, started as Heroku starts a dyno (bash -l -c), agrees
+  # shellcheck disable=SC2016 # expanded by that bash
+  run env -i HOME="$APP" PATH=/usr/bin:/bin bash -l -c 'cd "$HOME"; echo "${FROM_BASH_PROFILE:-no} ${MALLOC_ARENA_MAX:-unset}"'
+  assert_output "1 unset"
+
+  # .bash_login alone does the same; one that sources .profile is fine
+  rm "$APP/.bash_profile"
+  printf '# keeps .profile\n[ -f "$HOME/.profile" ] && . "$HOME/.profile"\n' >"$APP/.bash_login"
+  compile_app
+  assert_success
+  refute_output --partial "skips .profile"
+  assert_output --partial ".bash_login sources .profile, so the block runs"
+  # shellcheck disable=SC2016 # expanded by that bash
+  run env -i HOME="$APP" PATH=/usr/bin:/bin bash -l -c 'cd "$HOME"; echo "${MALLOC_ARENA_MAX:-unset}"'
+  assert_output "2"
+  rm -f "$STUB_LOG"/*
+  start_and_wait web -e RUN_WORKER=true
+  assert_equal "$(stub_env puma MALLOC_ARENA_MAX)" 2
   stop_dyno
 }
 

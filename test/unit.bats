@@ -40,6 +40,11 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: start_env (environ files, lookups, /proc/PID/environ, bad pids)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_start_env"
+  assert_success
+}
+
 @test "unit: sha256 (FIPS 180-4 examples, padding boundaries, pieces)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_sha256"
   assert_success

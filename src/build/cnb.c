@@ -63,11 +63,19 @@ bool cnb_declarable(struct procfile *pf, const struct proc_line *line, const cha
 
 size_t cnb_render_launch(struct procfile *pf, strbuf *out, strbuf *diag)
 {
+    const char *why;
+    size_t declarable = 0;
+    bool has_web = false;
+    for (size_t i = 0; i < pf->n; i++) {
+        if (cnb_declarable(pf, &pf->lines[i], &why)) {
+            declarable++;
+            has_web |= strcmp(pf->lines[i].name, "web") == 0;
+        }
+    }
     size_t n = 0;
     sb_append(out, "# Written by solodyno's bin/build from the app's Procfile (Buildpack API 0.10).\n");
     for (size_t i = 0; i < pf->n; i++) {
         const struct proc_line *line = &pf->lines[i];
-        const char *why;
         if (line->kind == PROC_UNPARSED && line->name) {
             /* Heroku would read a process type here; we cannot declare it. */
             sb_printf(diag, "Procfile, line %d: process type '%s' is left out of launch.toml: "
@@ -81,19 +89,18 @@ size_t cnb_render_launch(struct procfile *pf, strbuf *out, strbuf *diag)
                           line->lineno, line->name, why);
             continue;
         }
-        bool web = strcmp(line->name, "web") == 0;
+        /* heroku/procfile's shape (buildpacks-procfile src/launch.rs:15-30):
+         * the command in args, which the launcher replaces with the user's
+         * (`docker run IMAGE CMD`, lifecycle launch/process.go:49-57); web is
+         * the default, or the only process when there is one. bash execs a
+         * lone simple command, so `solodyno run Procfile.web` is still the
+         * container's main process. */
+        bool dflt = has_web ? strcmp(line->name, "web") == 0 : declarable == 1;
         sb_append(out, "\n[[processes]]\ntype = ");
         sb_toml_string(out, line->name);
-        sb_append(out, "\ncommand = [");
-        if (strcmp(line->command, CNB_WEB_COMMAND) == 0) {
-            /* Our own supervisor: started directly, so it is the container's
-             * main process and gets the platform's signals itself. */
-            sb_append(out, "\"solodyno\", \"run\", \"Procfile.web\"");
-        } else {
-            sb_append(out, "\"bash\", \"-c\", ");
-            sb_toml_string(out, line->command);
-        }
-        sb_printf(out, "]\ndefault = %s\n", web ? "true" : "false");
+        sb_append(out, "\ncommand = [\"bash\", \"-c\"]\nargs = [");
+        sb_toml_string(out, line->command);
+        sb_printf(out, "]\ndefault = %s\n", dflt ? "true" : "false");
         n++;
     }
     return n;
@@ -325,6 +332,7 @@ struct stamp_ctx {
     const char *dir;
     int status;
     strbuf names;
+    strbuf ours; /* the same, comma-separated, for SOLODYNO_DEFAULTS */
 };
 
 static void write_default(void *ctx_, const char *name, const char *value, const char *origin)
@@ -337,10 +345,12 @@ static void write_default(void *ctx_, const char *name, const char *value, const
         return;
     strbuf path = STRBUF_INIT;
     sb_printf(&path, "%s/%s.default", ctx->dir, name);
-    if (write_text(path.data, value) < 0)
+    if (write_text(path.data, value) < 0) {
         ctx->status = 1;
-    else
+    } else {
         sb_printf(&ctx->names, "%s%s", ctx->names.len ? ", " : "", name);
+        sb_printf(&ctx->ours, "%s%s", ctx->ours.len ? "," : "", name);
+    }
     sb_free(&path);
 }
 
@@ -349,7 +359,7 @@ static int cnb_stamp(const char *app_dir, const char *layer_dir)
     struct app_facts facts;
     if (app_facts_read(app_dir, &facts) < 0) /* not recorded by a build step: look */
         app_facts_detect(app_dir, &facts);
-    struct stamp_ctx ctx = {NULL, 0, STRBUF_INIT};
+    struct stamp_ctx ctx = {NULL, 0, STRBUF_INIT, STRBUF_INIT};
     strbuf dir = STRBUF_INIT;
     sb_printf(&dir, "%s/env.launch", layer_dir);
     if (mkdir_p(dir.data) < 0) {
@@ -359,9 +369,20 @@ static int cnb_stamp(const char *app_dir, const char *layer_dir)
     }
     ctx.dir = dir.data;
     stamp_runtime_defaults(app_dir, facts.mastodon, no_runtime_env, write_default, &ctx);
+    /* These are ours, not another buildpack's: the exec.d program, which
+     * sees them set after the launcher started, reads this list as it reads
+     * an earlier eval's (solodyno env: SOLODYNO_DEFAULTS). */
+    if (ctx.status == 0 && ctx.ours.len) {
+        strbuf path = STRBUF_INIT;
+        sb_printf(&path, "%s/SOLODYNO_DEFAULTS.default", dir.data);
+        if (write_text(path.data, ctx.ours.data) < 0)
+            ctx.status = 1;
+        sb_free(&path);
+    }
     if (ctx.status == 0)
         log_detail("env.launch defaults from the stamp: %s", ctx.names.len ? ctx.names.data : "none (version unknown)");
     sb_free(&ctx.names);
+    sb_free(&ctx.ours);
     sb_free(&dir);
     return ctx.status;
 }

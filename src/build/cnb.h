@@ -3,9 +3,10 @@
  * escaped as a TOML string here, never pasted into TOML by the shell.
  *
  * - launch.toml: one [[processes]] table per process type of the app's
- *   Procfile, `command` as an array (API 0.9+ has no `direct` and no implicit
- *   shell: a Procfile command runs as ["bash", "-c", COMMAND]); `web` is the
- *   default process.
+ *   Procfile, as heroku/procfile writes them: command = ["bash", "-c"],
+ *   args = [COMMAND] (API 0.9+ has no `direct` and no implicit shell; a user's
+ *   `docker run IMAGE CMD` replaces args); `web` is the default process, or
+ *   the only one.
  * - <layer>.toml: the layer's [types] (launch, build, cache) and [metadata].
  */
 #ifndef SOLODYNO_CNB_H
@@ -16,10 +17,6 @@
 
 #include "common/procfile.h"
 #include "common/strbuf.h"
-
-/* The command the Procfile step gives `web` on a one-dyno app; launch.toml
- * runs it without a shell in between. */
-#define CNB_WEB_COMMAND "solodyno run Procfile.web"
 
 /* CNB process types: letters, digits, '.', '_' and '-' (Procfile names are a
  * subset, but the lenient reading is not ours to trust). */
@@ -33,7 +30,8 @@ bool cnb_declarable(struct procfile *pf, const struct proc_line *line, const cha
 
 /* Renders launch.toml for the declarable entries of the app's Procfile, in
  * file order. Skipped entries get one "Procfile, line N: ..." line in diag.
- * Returns the number of processes written. */
+ * Returns the number of processes written; at most one is the default (web,
+ * else the only process). */
 size_t cnb_render_launch(struct procfile *pf, strbuf *out, strbuf *diag);
 
 /* A metadata entry of a layer: key must be a TOML bare key ([A-Za-z0-9_-]+). */

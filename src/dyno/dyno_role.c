@@ -113,7 +113,8 @@ const char *dyno_role_describe(const struct dyno_role *role)
     case DYNO_WORKER:
         return "worker dyno running Sidekiq";
     case DYNO_ONE_OFF:
-        return "one-off dyno";
+        /* the release phase runs on a dyno of its own, DYNO=release.N */
+        return !strcmp(role->type, "release") ? "release phase dyno" : "one-off dyno";
     case DYNO_OTHER:
         return "dyno of another process type";
     }

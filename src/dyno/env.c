@@ -39,13 +39,12 @@ static const char *given(const struct env_result *r, const char *name)
     return v && *v ? v : NULL;
 }
 
-/* True if name is in SOLODYNO_DEFAULTS: the list of the variables an earlier
- * `eval "$(solodyno env --shell)"` in this environment set. A one-off dyno
- * sources .profile before its command, so without it `heroku run 'solodyno
- * env --explain'` would take every default of ours for the user's. */
-static bool set_by_earlier_eval(const struct env_result *r, const char *name)
+/* True if name is in list, a comma-separated SOLODYNO_DEFAULTS: the variables
+ * an earlier `eval "$(solodyno env --shell)"` in this environment set. A
+ * one-off dyno sources .profile before its command, so without it `heroku run
+ * 'solodyno env --explain'` would take every default of ours for the user's. */
+static bool listed(const char *list, const char *name)
 {
-    const char *list = given(r, ENV_DEFAULTS_VAR);
     size_t n = strlen(name);
     for (const char *p = list; p && *p;) {
         const char *comma = strchr(p, ',');
@@ -57,16 +56,58 @@ static bool set_by_earlier_eval(const struct env_result *r, const char *name)
     return false;
 }
 
-/* Who set the variable when it was not the user: another buildpack
- * (NAME_SET_BY), or us in an earlier eval; NULL for the user. */
-static const char *set_by(const struct env_result *r, const char *name)
+/* Who set a variable: the rule of env.h (README: "Your values win"). */
+enum setter { SET_NOBODY, SET_USER, SET_OTHER, SET_US };
+struct who {
+    enum setter by;
+    const char *now;    /* its value now, NULL when unset or empty */
+    const char *user;   /* SET_USER: the user's value */
+    const char *marker; /* NAME_SET_BY now, NULL when unset or empty */
+};
+
+static bool start_known(const struct env_result *r)
+{
+    return r->start && r->start->data;
+}
+
+static struct who who_set(const struct env_result *r, const char *name)
 {
     char key[160];
     snprintf(key, sizeof key, "%s_SET_BY", name);
-    const char *by = given(r, key);
-    if (!by && set_by_earlier_eval(r, name))
-        by = "solodyno";
-    return by;
+    struct who w = {SET_NOBODY, given(r, name), NULL, given(r, key)};
+    bool ours_before = listed(given(r, ENV_DEFAULTS_VAR), name) ||
+                       (w.marker && !strcmp(w.marker, "solodyno"));
+    if (start_known(r)) {
+        /* The start environment's own SOLODYNO_DEFAULTS names what in it was
+         * ours (a shell started by one that had evaluated our block). */
+        const char *at_start = start_env_get(r->start, name);
+        if (at_start && *at_start &&
+            !listed(start_env_get(r->start, ENV_DEFAULTS_VAR), name)) {
+            w.by = SET_USER;
+            w.user = at_start;
+        } else if (w.now) {
+            w.by = ours_before ? SET_US : SET_OTHER;
+        }
+        return w;
+    }
+    if (!w.now)
+        return w;
+    if (ours_before)
+        w.by = SET_US;
+    else if (w.marker)
+        w.by = SET_OTHER;
+    else {
+        w.by = SET_USER;
+        w.user = w.now;
+    }
+    return w;
+}
+
+/* The user's value of name, or NULL when the user did not set it. */
+static const char *user_value(const struct env_result *r, const char *name)
+{
+    struct who w = who_set(r, name);
+    return w.by == SET_USER ? w.user : NULL;
 }
 
 static struct env_entry *find(struct env_result *r, const char *name)
@@ -83,7 +124,7 @@ static struct env_entry *push(struct env_result *r, const char *name, const char
     if (r->n >= ENV_MAX_ENTRIES)
         return NULL;
     struct env_entry *e = &r->entries[r->n++];
-    *e = (struct env_entry){xstrdup(name), xstrdup(value), xstrdup(origin), status, NULL};
+    *e = (struct env_entry){xstrdup(name), xstrdup(value), xstrdup(origin), status, NULL, NULL};
     return e;
 }
 
@@ -91,6 +132,39 @@ static void note(struct env_result *r, const char *text)
 {
     if (r->n_notes < ENV_MAX_NOTES)
         r->notes[r->n_notes++] = xstrdup(text);
+}
+
+/* Records what another buildpack had set: its value, and who (from the
+ * NAME_SET_BY marker, when one names someone else). */
+static void note_other(struct env_entry *e, const struct who *w)
+{
+    e->other = w->now ? xstrdup(w->now) : NULL;
+    e->other_by = w->marker && strcmp(w->marker, "solodyno") != 0 ? xstrdup(w->marker) : NULL;
+}
+
+/* The user's value stands: left alone, or put back when another buildpack
+ * changed it; a marker another buildpack left beside it is cleared, so
+ * whoever comes after us does not take the user's value for a default. */
+static void keep_users(struct env_result *r, const char *name, const struct who *w)
+{
+    if (w->now && !strcmp(w->now, w->user)) {
+        push(r, name, w->user, "user", ENV_USER);
+    } else {
+        struct env_entry *e = push(r, name, w->user, "user", ENV_RESTORED);
+        if (e)
+            note_other(e, w);
+    }
+    char key[160];
+    snprintf(key, sizeof key, "%s_SET_BY", name);
+    const char *marker_at_start = start_known(r) ? start_env_get(r->start, key) : NULL;
+    if (w->marker && !find(r, key) && !(marker_at_start && !strcmp(marker_at_start, w->marker))) {
+        strbuf why = STRBUF_INIT;
+        sb_printf(&why, "cleared: %s is yours, not a buildpack's default", name);
+        struct env_entry *e = push(r, key, "", why.data, ENV_CLEARED);
+        if (e)
+            e->other = xstrdup(w->marker);
+        sb_free(&why);
+    }
 }
 
 void env_offer(void *ctx, const char *name, const char *value, const char *origin)
@@ -102,27 +176,21 @@ void env_offer(void *ctx, const char *name, const char *value, const char *origi
     }
     if (find(r, name))
         return;
-    const char *user = given(r, name);
-    const char *by = set_by(r, name);
-    if (user && !by) {
-        push(r, name, user, "user", ENV_USER);
+    struct who w = who_set(r, name);
+    if (w.by == SET_USER) {
+        keep_users(r, name, &w);
         return;
     }
-    struct env_entry *e = push(r, name, value, origin, user ? ENV_REPLACED : ENV_SET);
+    struct env_entry *e = push(r, name, value, origin, w.by == SET_OTHER ? ENV_REPLACED : ENV_SET);
     if (!e)
         return;
-    if (user && strcmp(by, "solodyno") != 0) {
-        strbuf sb = STRBUF_INIT;
-        sb_printf(&sb, "%s's %s", by, user);
-        e->other = sb_take(&sb);
-    } else if (user) {
-        e->status = ENV_SET; /* ours, from an earlier eval: recomputed */
-    }
+    if (w.by == SET_OTHER)
+        note_other(e, &w);
     /* The marker says the value is a buildpack's default, not the user's, so
      * whoever comes after us may replace it in turn. */
     char key[160];
     snprintf(key, sizeof key, "%s_SET_BY", name);
-    if (given(r, key) || !strcmp(name, "WEB_CONCURRENCY")) {
+    if (w.marker || !strcmp(name, "WEB_CONCURRENCY")) {
         struct env_entry *old = find(r, key);
         if (!old) {
             strbuf why = STRBUF_INIT;
@@ -145,16 +213,16 @@ static void offer_number(struct env_result *r, const char *name, unsigned long l
  * number; else ours. */
 static unsigned effective(const struct env_result *r, const char *name, unsigned ours)
 {
-    const char *v = given(r, name);
+    const char *v = user_value(r, name);
     unsigned long long n;
-    if (v && !set_by(r, name) && parse_whole(v, 1, 100000, &n))
+    if (v && parse_whole(v, 1, 100000, &n))
         return (unsigned)n;
     return ours;
 }
 
 static bool user_set(const struct env_result *r, const char *name)
 {
-    return given(r, name) && !set_by(r, name);
+    return user_value(r, name) != NULL;
 }
 
 static void offer_puma(struct env_result *r, unsigned *threads_eff)
@@ -193,21 +261,21 @@ static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
     for (int i = 0; i < 2; i++) {
         if (!user_set(r, names[i]))
             continue;
-        const char *v = given(r, names[i]);
+        const char *v = user_value(r, names[i]);
         if (!parse_whole(v, 1, 100000, &n)) {
             strbuf sb = STRBUF_INIT;
             sb_printf(&sb, "%s and %s: %s is set but is not a whole number, so both are left alone",
                       names[0], names[1], names[i]);
             note(r, sb.data);
             sb_free(&sb);
-            push(r, names[i], v, "user", ENV_USER);
+            env_offer(r, names[i], v, "user"); /* the user's: kept (or put back) */
             *threads_eff = r->tuning.sidekiq_threads;
             return;
         }
         strbuf why = STRBUF_INIT;
         sb_printf(&why, "your %s: one setting", names[i]);
         offer_number(r, names[1 - i], n, why.data);
-        push(r, names[i], v, "user", ENV_USER);
+        env_offer(r, names[i], v, "user"); /* the user's: kept (or put back) */
         sb_free(&why);
         *threads_eff = (unsigned)n;
         return;
@@ -229,13 +297,14 @@ static void version_text(const struct app_facts *f, char *out, size_t cap)
                  f->version[2] < 0 ? 0 : f->version[2]);
 }
 
-/* Names what this run sets, as ENV_DEFAULTS_VAR (see set_by_earlier_eval). */
+/* Names what this run sets, as ENV_DEFAULTS_VAR (see listed). */
 static void record_our_names(struct env_result *r)
 {
     strbuf names = STRBUF_INIT;
     for (size_t i = 0; i < r->n; i++) {
         const struct env_entry *e = &r->entries[i];
-        if (e->status == ENV_USER || strstr(e->name, "_SET_BY"))
+        if (e->status == ENV_USER || e->status == ENV_RESTORED || e->status == ENV_CLEARED ||
+            strstr(e->name, "_SET_BY"))
             continue;
         sb_printf(&names, "%s%s", names.len ? "," : "", e->name);
     }
@@ -246,10 +315,12 @@ static void record_our_names(struct env_result *r)
     sb_free(&names);
 }
 
-void env_collect(const char *app_dir, const char *(*lookup)(const char *), struct env_result *r)
+void env_collect(const char *app_dir, const char *(*lookup)(const char *),
+                 const struct start_env *start, struct env_result *r)
 {
     memset(r, 0, sizeof *r);
     r->lookup = lookup;
+    r->start = start;
     r->app_dir = app_dir;
     dyno_resources_detect(lookup, &r->res);
     r->facts_recorded = app_facts_read(app_dir, &r->facts) == 0;
@@ -343,6 +414,7 @@ void env_result_free(struct env_result *r)
         free(r->entries[i].value);
         free(r->entries[i].origin);
         free(r->entries[i].other);
+        free(r->entries[i].other_by);
     }
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
@@ -355,6 +427,10 @@ void env_format_shell(const struct env_result *r, strbuf *out)
         const struct env_entry *e = &r->entries[i];
         if (e->status == ENV_USER)
             continue;
+        if (e->status == ENV_CLEARED) {
+            sb_printf(out, "unset %s\n", e->name);
+            continue;
+        }
         sb_printf(out, "export %s=", e->name);
         sb_shell_quote(out, e->value);
         sb_append_char(out, '\n');
@@ -393,6 +469,41 @@ static void sb_shown(strbuf *out, const char *s)
     }
     if (*s)
         sb_append(out, "...");
+}
+
+/* "heroku/nodejs's ", or "another buildpack's ". */
+static void sb_whose(strbuf *out, const struct env_entry *e)
+{
+    if (e->other_by) {
+        sb_shown(out, e->other_by);
+        sb_append(out, "'s ");
+    } else {
+        sb_append(out, "another buildpack's ");
+    }
+}
+
+/* "heroku/nodejs's 4", or "another buildpack's 4". */
+static void sb_other(strbuf *out, const struct env_entry *e)
+{
+    sb_whose(out, e);
+    sb_shown(out, e->other ? e->other : "");
+}
+
+/* Which rule told the user's values from the rest (README: "Your values win"). */
+static void explain_rule(strbuf *out, const struct env_result *r)
+{
+    sb_append(out, "yours    ");
+    if (start_known(r)) {
+        sb_append(out, "what the dyno started with (the environment ");
+        sb_shown(out, r->start->source);
+        sb_append(out, " was started with); anything set later is another buildpack's default\n");
+    } else if (r->start) {
+        sb_append(out, "set and not marked NAME_SET_BY (the environment ");
+        sb_shown(out, r->start->source);
+        sb_printf(out, " was started with cannot be read: %s)\n", r->start->why_unknown);
+    } else
+        sb_append(out, "set and not marked NAME_SET_BY (no --start-env; at dyno start the "
+                       ".profile block and the exec.d program give it)\n");
 }
 
 static void explain_var(strbuf *out, const struct env_result *r, const char *name)
@@ -437,6 +548,7 @@ void env_format_explain(const struct env_result *r, strbuf *out)
         sb_printf(out, "budget   about %u MB of %u MB for the model's Ruby processes (%u MB each, %u MB per thread)\n",
                   est, r->res.memory_mb, TUNING_PROCESS_MB, TUNING_THREAD_MB);
     }
+    explain_rule(out, r);
 
     size_t w = 8;
     for (size_t i = 0; i < r->n; i++)
@@ -449,18 +561,30 @@ void env_format_explain(const struct env_result *r, strbuf *out)
             continue; /* bookkeeping, not a setting */
         size_t mark = out->len;
         sb_printf(out, "%-*s  ", (int)w, e->name);
-        sb_shown(out, e->value);
+        sb_shown(out, e->status == ENV_CLEARED ? "(cleared)" : e->value);
         size_t shown_len = out->len - mark - w - 2;
         for (size_t k = shown_len; k < 12; k++)
             sb_append_char(out, ' ');
         sb_append(out, "  ");
         if (e->status == ENV_USER) {
             sb_append(out, "yours (set, left alone)");
+        } else if (e->status == ENV_RESTORED) {
+            sb_append(out, "yours (set, put back: ");
+            if (e->other) {
+                sb_other(out, e);
+                sb_append(out, " had replaced it)");
+            } else {
+                sb_append(out, "it had been unset after the dyno started)");
+            }
         } else {
             sb_append(out, e->origin);
             if (e->status == ENV_REPLACED) {
                 sb_append(out, "; replaces ");
+                sb_other(out, e);
+            } else if (e->status == ENV_CLEARED) {
+                sb_append(out, " (it said ");
                 sb_shown(out, e->other);
+                sb_append(out, ")");
             }
         }
         sb_append_char(out, '\n');
@@ -492,23 +616,46 @@ void env_format_log(const struct env_result *r, strbuf *out)
 {
     sb_printf(out, "solodyno: %u MB, %u CPUs, %s:", r->res.memory_mb, r->res.cpus,
               dyno_role_describe(&r->role));
-    bool any = false;
+    bool any = false, replaced = false;
     for (size_t i = 0; i < r->n; i++) {
         const struct env_entry *e = &r->entries[i];
-        if (e->status == ENV_USER || strstr(e->name, "_SET_BY") || !strcmp(e->name, ENV_DEFAULTS_VAR))
+        if (e->status == ENV_USER || e->status == ENV_RESTORED || e->status == ENV_CLEARED ||
+            strstr(e->name, "_SET_BY") || !strcmp(e->name, ENV_DEFAULTS_VAR))
             continue;
         sb_printf(out, " %s=", e->name);
         sb_shown(out, e->value);
         any = true;
+        replaced |= e->status == ENV_REPLACED;
     }
     if (!any)
         sb_append(out, " nothing to set");
+    /* Another buildpack's values we replaced: heroku/ruby's MALLOC_ARENA_MAX
+     * is not the user's, and the line says so. */
     bool first = true;
+    for (size_t i = 0; replaced && i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (e->status != ENV_REPLACED || strstr(e->name, "_SET_BY"))
+            continue;
+        sb_append(out, first ? " (replacing " : ", ");
+        sb_whose(out, e);
+        sb_printf(out, "%s=", e->name);
+        sb_shown(out, e->other ? e->other : "");
+        first = false;
+    }
+    if (!first)
+        sb_append_char(out, ')');
+    first = true;
     for (size_t i = 0; i < r->n; i++) {
-        if (r->entries[i].status != ENV_USER)
+        const struct env_entry *e = &r->entries[i];
+        if (e->status != ENV_USER && e->status != ENV_RESTORED)
             continue;
         sb_append(out, first ? " (yours: " : " ");
-        sb_append(out, r->entries[i].name);
+        sb_append(out, e->name);
+        if (e->status == ENV_RESTORED) {
+            sb_append(out, "=");
+            sb_shown(out, e->value);
+            sb_append(out, " put back");
+        }
         first = false;
     }
     if (!first)
@@ -523,22 +670,28 @@ static const char *lookup_env(const char *name)
 
 static int env_usage(void)
 {
-    fputs("usage: solodyno env --shell | --exec-d | --explain | --table [--app DIR]\n"
+    fputs("usage: solodyno env --shell | --exec-d | --explain | --table [--app DIR] [--start-env PID]\n"
           "  --shell    export lines for the variables you have not set, safe to eval\n"
           "  --exec-d   the same as TOML on file descriptor 3 (Cloud Native Buildpacks exec.d)\n"
           "  --explain  a table: memory, CPUs, role, each variable, its value and its origin\n"
           "  --table    the model's values for every Heroku dyno size (Markdown)\n"
-          "  --app DIR  the app directory (default: the current directory)\n",
+          "  --app DIR  the app directory (default: the current directory)\n"
+          "  --start-env PID\n"
+          "             your values are what process PID was started with (/proc/PID/environ):\n"
+          "             the dyno's shell, or the CNB launcher; without it, a NAME_SET_BY marker\n"
+          "             tells another buildpack's default from yours\n",
           stderr);
     return 2;
 }
 
 int cmd_env(int argc, char **argv)
 {
-    const char *mode = NULL, *app_dir = ".";
+    const char *mode = NULL, *app_dir = ".", *start_pid = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--app") && i + 1 < argc)
             app_dir = argv[++i];
+        else if (!strcmp(argv[i], "--start-env") && i + 1 < argc)
+            start_pid = argv[++i];
         else if (!mode && (!strcmp(argv[i], "--shell") || !strcmp(argv[i], "--exec-d") ||
                            !strcmp(argv[i], "--explain") || !strcmp(argv[i], "--table")))
             mode = argv[i];
@@ -566,8 +719,14 @@ int cmd_env(int argc, char **argv)
         fd = 3;
     }
 
+    struct start_env start = {0};
+    bool at_boot = !strcmp(mode, "--shell") || !strcmp(mode, "--exec-d");
+    if (start_pid && start_env_read("/proc", start_pid, &start) != 0 && at_boot)
+        msg_note("warning: --start-env %s: cannot read the environment that process started "
+                 "with (%s); a NAME_SET_BY marker alone tells other buildpacks' defaults from "
+                 "your values", start_pid, start.why_unknown);
     struct env_result r;
-    env_collect(app_dir, lookup_env, &r);
+    env_collect(app_dir, lookup_env, start_pid ? &start : NULL, &r);
     if (!strcmp(mode, "--shell"))
         env_format_shell(&r, &out);
     else if (!strcmp(mode, "--exec-d"))
@@ -580,7 +739,6 @@ int cmd_env(int argc, char **argv)
         msg_error("env: cannot write the output (%s)", strerror(errno));
         rc = 1;
     }
-    bool at_boot = !strcmp(mode, "--shell") || !strcmp(mode, "--exec-d");
     if (at_boot) {
         const char *lc = getenv("LOG_CONCURRENCY"), *sl = getenv("SOLODYNO_LOG");
         if ((lc && !strcmp(lc, "true")) || (sl && !strcmp(sl, "1"))) {
@@ -592,5 +750,6 @@ int cmd_env(int argc, char **argv)
     }
     sb_free(&out);
     env_result_free(&r);
+    start_env_free(&start);
     return rc;
 }

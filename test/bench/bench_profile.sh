@@ -4,7 +4,8 @@
 # script doing what heroku/nodejs's WEB_CONCURRENCY.sh does (shell arithmetic
 # on a memory figure), and with `eval "$(/bin/true)"` (the floor for any block
 # that runs a program: one fork and exec), medians over 300 runs each with
-# hyperfine, all in the same run. Then `solodyno env --shell` alone: wall time and CPU time (user +
+# hyperfine, all in the same run. Then `solodyno env --shell` alone, with and
+# without --start-env (as the block runs it): wall time and CPU time (user +
 # system), beside exec'ing /bin/true.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -54,6 +55,7 @@ hyperfine -N --runs "$runs" --warmup 20 --export-json "$tmp/profile.json" \
 hyperfine -N --runs $((runs * 3)) --warmup 50 --export-json "$tmp/env.json" \
   -n "/bin/true" "/bin/true" \
   -n "solodyno env --shell" "${dyno_env[*]} $tmp/app/.solodyno/bin/solodyno env --app $tmp/app --shell" \
+  -n "solodyno env --shell --start-env" "${dyno_env[*]} $tmp/app/.solodyno/bin/solodyno env --app $tmp/app --shell --start-env $$" \
   -n "env -i /bin/true" "${dyno_env[*]} /bin/true" \
   >/dev/null
 
@@ -72,11 +74,14 @@ block = prof["solodyno block"]["median"] - bare
 node = prof["nodejs-style script"]["median"] - bare
 print(f"  block added / nodejs-style script added: {block / node:.2f}" if node > 0 else "")
 print(f"solodyno env --shell, median of {len(env['solodyno env --shell']['times'])} runs (via env -i):")
-for name in ("/bin/true", "env -i /bin/true", "solodyno env --shell"):
+for name in ("/bin/true", "env -i /bin/true", "solodyno env --shell", "solodyno env --shell --start-env"):
     r = env[name]
     cpu = (r["user"] + r["system"]) * 1000
-    print(f"  {name:22s} wall {ms(r['median']):5.2f} ms   CPU (user+system, mean) {cpu:5.2f} ms")
+    print(f"  {name:33s} wall {ms(r['median']):5.2f} ms   CPU (user+system, mean) {cpu:5.2f} ms")
 own = (env["solodyno env --shell"]["user"] + env["solodyno env --shell"]["system"]
        - env["env -i /bin/true"]["user"] - env["env -i /bin/true"]["system"]) * 1000
 print(f"  solodyno env's own CPU beyond starting a process: {own:.2f} ms")
+start = (env["solodyno env --shell --start-env"]["user"] + env["solodyno env --shell --start-env"]["system"]
+         - env["solodyno env --shell"]["user"] - env["solodyno env --shell"]["system"]) * 1000
+print(f"  reading the start environment (/proc/PID/environ) adds: {start:.3f} ms of CPU")
 PY

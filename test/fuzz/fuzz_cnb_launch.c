@@ -1,8 +1,10 @@
 /* libFuzzer target: launch.toml from any Procfile. Checks that the output has
- * only the lines we mean to write, that every string in it is a well-formed
- * TOML basic string (no raw control bytes, only valid escapes, closed on its
- * line), that decoding each command gives back the Procfile's command byte for
- * byte, and that at most one process is the default. */
+ * only the lines we mean to write (command = ["bash", "-c"], the Procfile's
+ * command as args), that every string in it is a well-formed TOML basic string
+ * (no raw control bytes, only valid escapes, closed on its line), that
+ * decoding each command gives back the Procfile's command byte for byte, and
+ * that the default is web when declared, else the only process, else none. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The commands we expect, in order. */
     size_t k = 0, defaults = 0, seen = 0;
+    char *default_type = NULL;
     const char *p = out.data;
     expect(&p, "# Written by solodyno's bin/build from the app's Procfile (Buildpack API 0.10).\n");
     while (*p) {
@@ -85,20 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         decode_string(&p, &type);
         if (!cnb_valid_process_type(type.data ? type.data : ""))
             abort();
-        expect(&p, "\ncommand = [");
-        if (strncmp(p, "\"solodyno\", \"run\", \"Procfile.web\"]", 34) == 0) {
-            p += 34;
-            sb_append(&cmd, CNB_WEB_COMMAND);
-        } else {
-            expect(&p, "\"bash\", \"-c\", ");
-            decode_string(&p, &cmd);
-            expect(&p, "]");
-        }
+        /* heroku/procfile's shape: the command is the one overridable argument. */
+        expect(&p, "\ncommand = [\"bash\", \"-c\"]\nargs = [");
+        decode_string(&p, &cmd);
+        expect(&p, "]");
         expect(&p, "\ndefault = ");
         if (strncmp(p, "true\n", 5) == 0) {
             defaults++;
-            if (strcmp(type.data, "web") != 0)
-                abort();
+            default_type = strdup(type.data);
             p += 5;
         } else {
             expect(&p, "false\n");
@@ -115,8 +112,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sb_free(&type);
         sb_free(&cmd);
     }
-    if (seen != n || defaults > 1)
+    /* The default: web when it is declared, else the only process, else none. */
+    const char *why_not;
+    bool has_web = false;
+    for (size_t i = 0; i < pf.n; i++)
+        has_web |= cnb_declarable(&pf, &pf.lines[i], &why_not) && strcmp(pf.lines[i].name, "web") == 0;
+    if (seen != n || defaults > 1 || (has_web && (!default_type || strcmp(default_type, "web") != 0)) ||
+        (!has_web && ((n == 1) != (defaults == 1))))
         abort();
+    free(default_type);
     procfile_free(&pf);
     sb_free(&out);
     sb_free(&diag);

@@ -1,9 +1,15 @@
 /* libFuzzer target: everything `solodyno env` reads from outside at dyno start
- * (cgroup files, config vars, DYNO, ImageMagick's policy), and the promise
- * that --shell and --exec-d output stay well-formed whatever those hold.
+ * (cgroup files, config vars, DYNO, ImageMagick's policy, the environment the
+ * dyno started with), and the promises that --shell and --exec-d output stay
+ * well-formed whatever those hold, and that a value the dyno started with
+ * always wins.
  *
  * Input: NUL-separated fields. The first feeds the cgroup/size parsers; the
- * rest are NAME=VALUE environment entries for env_collect. */
+ * rest are NAME=VALUE environment entries for env_collect, those starting
+ * with '@' entries of the start environment instead (/proc/PID/environ).
+ * Bits of the first byte: 16, a start environment is given (even empty); 32,
+ * it was asked for but could not be read. The whole input is also parsed as
+ * an environ file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include "dyno/env.h"
 #include "dyno/env_value.h"
 #include "dyno/magick_policy.h"
+#include "dyno/start_env.h"
 
 #define MAX_VARS 24
 
@@ -70,6 +77,13 @@ static void check_shell(const struct env_result *r, const strbuf *out)
         if (e->status == ENV_USER)
             continue;
         printed++;
+        if (e->status == ENV_CLEARED) {
+            size_t n = strlen(e->name);
+            if (strncmp(p, "unset ", 6) != 0 || strncmp(p + 6, e->name, n) != 0 || p[6 + n] != '\n')
+                abort();
+            p += 6 + n + 1;
+            continue;
+        }
         const char *nl = strchr(p, '\n');
         if (!nl || strncmp(p, "export ", 7) != 0)
             abort();
@@ -130,6 +144,59 @@ static void check_toml(const strbuf *out)
     }
 }
 
+/* True if name is in the comma-separated list. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && !memcmp(p, name, n))
+            return true;
+        p = comma ? comma + 1 : p + len;
+    }
+    return false;
+}
+
+/* The rule's promise: a variable set (not empty) in the start environment,
+ * and not one of ours from an earlier eval, is the user's, with the value it
+ * started with; nothing else is. */
+static void check_users_win(const struct env_result *r, const struct start_env *start)
+{
+    const char *ours_before = start_env_get(start, "SOLODYNO_DEFAULTS");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct env_entry *e = &r->entries[i];
+        if (strstr(e->name, "_SET_BY") || !strcmp(e->name, "SOLODYNO_DEFAULTS")) {
+            if (e->status == ENV_CLEARED && e->value[0] != '\0')
+                abort();
+            continue;
+        }
+        if (e->status == ENV_CLEARED)
+            abort(); /* only markers are cleared */
+        const char *at_start = start_env_get(start, e->name);
+        bool users = at_start && *at_start && !in_list(ours_before, e->name);
+        bool kept = e->status == ENV_USER || e->status == ENV_RESTORED;
+        if (users != kept || (users && strcmp(e->value, at_start) != 0))
+            abort();
+    }
+}
+
+/* start_env_get against a plain scan: the first NAME=... entry. */
+static void check_start_lookup(const struct start_env *s, const char *name)
+{
+    const char *want = NULL;
+    size_t n = strlen(name);
+    for (size_t pos = 0; pos < s->len && !want;) {
+        const char *entry = s->data + pos;
+        size_t len = strnlen(entry, s->len - pos);
+        if (len > n && !strncmp(entry, name, n) && entry[n] == '=')
+            want = entry + n + 1;
+        pos += len + 1;
+    }
+    if (start_env_get(s, name) != want)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!app_dir[0]) {
@@ -175,13 +242,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         last_k = k;
     }
 
-    /* the other fields: the environment */
+    /* the raw input as an environ file */
+    struct start_env raw;
+    start_env_parse((const char *)data, size, &raw);
+    check_start_lookup(&raw, "WEB_CONCURRENCY");
+    check_start_lookup(&raw, "A");
+    if (f0 > 0 && f0 < 64 && !memchr(buf, '=', f0))
+        check_start_lookup(&raw, buf);
+    start_env_free(&raw);
+
+    /* the other fields: the environment, and the start environment ('@') */
     n_vars = 0;
+    strbuf started = STRBUF_INIT;
     for (size_t pos = f0 + 1; pos < size && n_vars < MAX_VARS;) {
         char *field = buf + pos;
         size_t len = strlen(field);
         char *eq = strchr(field, '=');
-        if (eq) {
+        if (field[0] == '@') {
+            sb_append_len(&started, field + 1, len - 1);
+            sb_append_char(&started, '\0');
+        } else if (eq) {
             *eq = '\0';
             names[n_vars] = field;
             values[n_vars] = eq + 1;
@@ -190,8 +270,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += len + 1;
     }
 
+    struct start_env start = {0};
+    const struct start_env *given_start = NULL;
+    if (k & 32) {
+        start.why_unknown = "fuzzed: unreadable";
+        given_start = &start;
+    } else if ((k & 16) || started.len) {
+        start_env_parse(started.data ? started.data : "", started.len, &start);
+        given_start = &start;
+    }
     struct env_result r;
-    env_collect(app_dir, fake_lookup, &r);
+    env_collect(app_dir, fake_lookup, given_start, &r);
+    if (given_start && start.data)
+        check_users_win(&r, &start);
     strbuf out = STRBUF_INIT;
     env_format_shell(&r, &out);
     check_shell(&r, &out);
@@ -206,6 +297,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* the boot log is one line */
     sb_free(&out);
     env_result_free(&r);
+    start_env_free(&start);
+    sb_free(&started);
     free(buf);
     return 0;
 }

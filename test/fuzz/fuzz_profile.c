@@ -1,15 +1,33 @@
 /* libFuzzer target: the .profile block rewrite (the app's .profile is outside
  * input). On success: the block appears once, the user's bytes before and
- * after it are kept, and a second rewrite changes nothing. */
+ * after it are kept, and a second rewrite changes nothing. Also the check of
+ * an app's .bash_profile for a line sourcing .profile: any text followed by
+ * such a line sources it, and a comment line changes nothing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "build/profile.h"
 
+static void check_sourced_by(const char *in, size_t size)
+{
+    bool plain = profile_sourced_by(in, size);
+    static const char sourcing[] = "\n. ~/.profile\n", comment[] = "\n# . \"$HOME/.profile\"\n";
+    char *more = malloc(size + sizeof comment); /* the longer of the two */
+    memcpy(more, in, size);
+    memcpy(more + size, sourcing, sizeof sourcing - 1);
+    if (!profile_sourced_by(more, size + sizeof sourcing - 1))
+        abort();
+    memcpy(more + size, comment, sizeof comment - 1);
+    if (profile_sourced_by(more, size + sizeof comment - 1) != plain)
+        abort();
+    free(more);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *in = (const char *)data;
+    check_sourced_by(in, size);
     strbuf out = STRBUF_INIT;
     const char *why = NULL;
     size_t line = 0;

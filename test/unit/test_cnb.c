@@ -27,26 +27,35 @@ int main(void)
     CHECK(!cnb_valid_process_type("we b"));
     CHECK(!cnb_valid_process_type("web/1"));
 
-    /* Our web line runs solodyno directly; the others through bash -c; web is
+    /* heroku/procfile's shape: ["bash", "-c"] with the command as the one
+     * argument a user's `docker run IMAGE CMD` replaces, ours included; web is
      * the default; the order of the file is kept. */
     r = launch_of("worker: bundle exec sidekiq\nweb: solodyno run Procfile.web\n", &d);
-    CHECK(strstr(r, "[[processes]]\ntype = \"worker\"\ncommand = [\"bash\", \"-c\", \"bundle exec sidekiq\"]\n"
-                    "default = false\n"));
-    CHECK(strstr(r, "[[processes]]\ntype = \"web\"\ncommand = [\"solodyno\", \"run\", \"Procfile.web\"]\n"
-                    "default = true\n"));
+    CHECK(strstr(r, "[[processes]]\ntype = \"worker\"\ncommand = [\"bash\", \"-c\"]\n"
+                    "args = [\"bundle exec sidekiq\"]\ndefault = false\n"));
+    CHECK(strstr(r, "[[processes]]\ntype = \"web\"\ncommand = [\"bash\", \"-c\"]\n"
+                    "args = [\"solodyno run Procfile.web\"]\ndefault = true\n"));
     CHECK(strstr(r, "worker") < strstr(r, "\"web\""));
     CHECK(!strstr(r, "direct"));
     CHECK_STR(d, "");
     free(r), free(d);
 
-    /* Only an exact match is ours: anything else is the app's command. */
-    r = launch_of("web: solodyno run Procfile.web --x\n", &d);
-    CHECK(strstr(r, "command = [\"bash\", \"-c\", \"solodyno run Procfile.web --x\"]"));
+    /* No web: the only process is the default (buildpacks-procfile
+     * src/launch.rs:26-30); of several, none is. */
+    r = launch_of("worker: bundle exec sidekiq\n", &d);
+    CHECK(strstr(r, "type = \"worker\"") && strstr(r, "default = true\n"));
+    free(r), free(d);
+    r = launch_of("worker: a\nclock: b\n", &d);
+    CHECK(!strstr(r, "default = true"));
+    free(r), free(d);
+    /* A web line left out (not UTF-8) leaves the only declared one the default. */
+    r = launch_of("web: \xff\nworker: a\n", &d);
+    CHECK(strstr(r, "type = \"worker\"") && strstr(r, "default = true\n"));
     free(r), free(d);
 
     /* Escaping: quotes, backslashes, tabs and control bytes. */
     r = launch_of("x: echo \"a\\b\"\tc\x01\n", &d);
-    CHECK(strstr(r, "command = [\"bash\", \"-c\", \"echo \\\"a\\\\b\\\"\\tc\\u0001\"]"));
+    CHECK(strstr(r, "args = [\"echo \\\"a\\\\b\\\"\\tc\\u0001\"]"));
     free(r), free(d);
 
     /* Duplicates: only the last one is declared. */

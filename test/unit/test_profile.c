@@ -109,5 +109,24 @@ int main(void)
 
     /* the block never sets a trap */
     CHECK(strstr(B, "trap") == NULL);
+    /* it gives solodyno the pid of the shell sourcing .profile */
+    CHECK(strstr(B, "env --shell --start-env \"$$\"") != NULL);
+
+    /* does a .bash_profile source .profile? */
+#define SOURCES(text) profile_sourced_by(text, strlen(text))
+    CHECK(SOURCES(". ~/.profile\n"));
+    CHECK(SOURCES("source \"$HOME/.profile\""));
+    CHECK(SOURCES("[ -f ~/.profile ] && . ~/.profile"));
+    CHECK(SOURCES("if [ -r \"${HOME}/.profile\" ]; then . \"${HOME}/.profile\"; fi"));
+    CHECK(SOURCES("export A=1\r\n. ./.profile\r\n"));
+    CHECK(SOURCES(". .profile"));
+    CHECK(SOURCES("  source /app/.profile # the app's"));
+    CHECK(!SOURCES(""));
+    CHECK(!SOURCES("# . ~/.profile\n"));
+    CHECK(!SOURCES("echo . ~/.profile"));
+    CHECK(!SOURCES(". ~/.profile.d/x.sh"));
+    CHECK(!SOURCES(". ~/.bashrc\nexport PROFILE=~/.profile"));
+    CHECK(!SOURCES("cat ~/.profile"));
+    CHECK(!SOURCES(". ~/my.profile"));
     UNIT_DONE();
 }

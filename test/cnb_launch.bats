@@ -225,3 +225,39 @@ for k, v in want.items():
   cnb_stop
   assert_equal "$CNB_STATUS" 143
 }
+
+@test "one-offs: docker run --entrypoint launcher IMAGE CMD has no process type: DYNO=run.1, the one-off role, no web tuning" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint launcher 'echo "DYNO=$DYNO WEB_CONCURRENCY=${WEB_CONCURRENCY:-unset}"; solodyno env --explain'
+  assert_success
+  assert_line --index 0 "DYNO=run.1 WEB_CONCURRENCY=unset"
+  assert_output --partial "DYNO=run.1: one-off dyno"
+  # Only the process-wide knobs.
+  cnb_launch_env_oneoff() {
+    run --separate-stderr cnb_docker_run -e SOLODYNO_MEMORY_MB=512 "$@" --entrypoint launcher --print-env -- true
+  }
+  cnb_launch_env_oneoff
+  assert_success
+  assert_equal "$(json_get "$output" DYNO)" run.1
+  assert_equal "$(json_get "$output" MALLOC_ARENA_MAX)" 2
+  assert_equal "$(json_get "$output" DB_POOL)" "<unset>"
+  assert_equal "$(json_get "$output" SIDEKIQ_THREADS)" "<unset>"
+  # The migration, as the README says to run it.
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint launcher 'bundle exec rails db:migrate'
+  assert_success
+  assert_output --partial "stub rails: db:migrate"
+  # A DYNO the platform sets still wins.
+  cnb_launch_env_oneoff -e DYNO=run.4242
+  assert_equal "$(json_get "$output" DYNO)" run.4242
+}
+
+@test "an app without a Procfile: another buildpack's web process still gets the web role" {
+  cnb_use_fixture no-procfile
+  cnb_build
+  assert_success
+  cnb_check
+  assert_success
+  assert_equal "$(cat "$CNB_LAYERS/solodyno/env.launch/web/DYNO.default")" web.1
+}

@@ -12,8 +12,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The DYNO of a CNB process started without a process type (`docker run
+ * --entrypoint launcher IMAGE CMD`): bin/build names every process type's
+ * DYNO in env.launch/<type>/, so only such a one-off reaches exec.d without
+ * one. A one-off, as `heroku run` (DYNO=run.N) is. */
+#define CNB_ONE_OFF_DYNO "run.1"
+
 enum dyno_kind {
-    DYNO_WEB,    /* web, and DYNO unset (a CNB image's default process is web) */
+    DYNO_WEB,    /* web, and DYNO unset (classic: a local run without DYNO) */
     DYNO_WORKER, /* the Procfile's worker: Sidekiq on its own */
     DYNO_ONE_OFF, /* run, release, scheduler, console, rake */
     DYNO_OTHER,  /* another process type of the app: we do not know what it runs */

@@ -566,14 +566,23 @@ int cmd_env(int argc, char **argv)
         fd = 3;
     }
 
+    /* CNB: no DYNO at exec.d means `launcher CMD`, a one-off (see
+     * CNB_ONE_OFF_DYNO); it gets that role and the process gets that DYNO. */
+    bool cnb_one_off = !strcmp(mode, "--exec-d") && !(getenv("DYNO") && *getenv("DYNO"));
+    if (cnb_one_off)
+        setenv("DYNO", CNB_ONE_OFF_DYNO, 1);
+
     struct env_result r;
     env_collect(app_dir, lookup_env, &r);
     if (!strcmp(mode, "--shell"))
         env_format_shell(&r, &out);
-    else if (!strcmp(mode, "--exec-d"))
+    else if (!strcmp(mode, "--exec-d")) {
+        if (cnb_one_off)
+            sb_append(&out, "DYNO = \"" CNB_ONE_OFF_DYNO "\"\n");
         env_format_toml(&r, &out);
-    else
+    } else {
         env_format_explain(&r, &out);
+    }
 
     int rc = 0;
     if (out.len && write_all(fd, out.data, out.len) < 0) {

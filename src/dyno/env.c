@@ -220,6 +220,31 @@ static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
     *threads_eff = r->tuning.sidekiq_threads;
 }
 
+/* Where Mastodon's web process listens: BIND, read by config/puma.rb as
+ * bind "tcp://#{ENV.fetch('BIND', '127.0.0.1')}:#{PORT}" (line 12) and by
+ * streaming/index.js as server.listen(PORT, process.env.BIND || '127.0.0.1')
+ * (attachServerWithConfig; mastodon/mastodon 04c259a8 and 00010282). Fir's
+ * router reaches only IPv6 listeners ("[::]:$PORT", Dev Center, "Dyno
+ * Startup Behavior"): there Puma gets [::] (its URL needs the brackets) and
+ * Node gets :: (listen() takes the bare address). On Cedar nothing is set:
+ * Procfile.web's members say BIND=${BIND:-0.0.0.0}, every IPv4 interface,
+ * unless the user's BIND (or this one) says otherwise. */
+static void offer_bind(struct env_result *r)
+{
+    const struct dyno_role *role = &r->role;
+    if (role->kind != DYNO_WEB || !r->facts.mastodon || !(role->puma || role->streaming)) {
+        note(r, r->facts.mastodon ? "BIND: no web process on this dyno"
+                                  : "BIND: a generic app's web command binds where it says");
+        return;
+    }
+    if (!role->fir)
+        note(r, "BIND: not on Fir: Procfile.web's members listen on 0.0.0.0 unless BIND is set");
+    else if (role->streaming)
+        env_offer(r, "BIND", "::", "Fir: IPv6 ([::]:$PORT), as Node's listen() spells it");
+    else
+        env_offer(r, "BIND", "[::]", "Fir: IPv6 ([::]:$PORT), bracketed for Puma's tcp:// URL");
+}
+
 static void version_text(const struct app_facts *f, char *out, size_t cap)
 {
     if (f->version[0] < 0)
@@ -307,6 +332,8 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *), struc
     } else if (r->facts.mastodon) {
         note(r, "STREAMING_CLUSTER_NUM: the streaming server does not run on this dyno");
     }
+
+    offer_bind(r);
 
     static const struct {
         const char *name, *value;

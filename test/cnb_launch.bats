@@ -364,3 +364,22 @@ port_listens() { [[ -n "$(listening "$1")" ]]; }
   assert_output "tcp 127.0.0.1"
   cnb_stop
 }
+
+@test "a Fir web dyno through the launcher: IPv6 BIND, the plan within 85 % of memory, ImageMagick within it, and --explain says why" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  local fir=web-12a34b56d-e78f9
+  cnb_launch_env web SOLODYNO_MEMORY_MB=1024 RUN_WORKER=true "DYNO=$fir"
+  assert_success
+  assert_equal "$(json_get "$output" BIND)" "[::]"
+  assert_equal "$(json_get "$output" MAGICK_MEMORY_LIMIT)" $((870 * 1024 * 1024 / 2))
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 -e RUN_WORKER=true -e "DYNO=$fir" 'solodyno env --explain'
+  assert_success
+  assert_output --partial "Fir restarts a dyno at 100 % of its memory (no swap): planned within 85 % (435 MB); the smallest plan needs more"
+  assert_output --regexp "BIND +\[::\] +Fir: IPv6"
+  # Cedar (docker run, DYNO=web.1): no BIND (the member's 0.0.0.0), half the dyno for ImageMagick.
+  cnb_launch_env web SOLODYNO_MEMORY_MB=512 RUN_WORKER=true
+  assert_equal "$(json_get "$output" BIND)" "<unset>"
+  assert_equal "$(json_get "$output" MAGICK_MEMORY_LIMIT)" 268435456
+}

@@ -282,7 +282,7 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *), struc
                      r->facts.mastodon, &r->role);
     const struct dyno_role *role = &r->role;
     struct tuning_input in = {r->res.memory_mb, r->res.cpus, role->puma, role->sidekiq,
-                              role->dedicated_sidekiq, role->streaming};
+                              role->dedicated_sidekiq, role->streaming, role->fir};
     tuning_compute(&in, &r->tuning);
 
     unsigned puma_threads = 0, sidekiq_threads = 0;
@@ -463,6 +463,11 @@ void env_format_explain(const struct env_result *r, strbuf *out)
         unsigned est = tuning_estimate_mb(&r->tuning);
         sb_printf(out, "budget   about %u MB of %u MB for the model's Ruby processes (%u MB each, %u MB per thread)\n",
                   est, r->res.memory_mb, TUNING_PROCESS_MB, TUNING_THREAD_MB);
+        unsigned keep = (unsigned)((unsigned long long)r->res.memory_mb * TUNING_FIR_PLAN_PCT / 100);
+        if (role->fir) /* tuning.c, fir_plan_mb */
+            sb_printf(out, "         Fir restarts a dyno at 100 %% of its memory (no swap): planned within %u %% (%u MB)%s\n",
+                      TUNING_FIR_PLAN_PCT, keep,
+                      est > keep ? "; the smallest plan needs more: a larger dyno, or Sidekiq on a worker dyno" : "");
     }
 
     size_t w = 8;

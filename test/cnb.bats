@@ -743,3 +743,21 @@ EOF
   assert_file_not_exists "$L/gone.toml" # build-only: neither in the image nor the cache
   assert_file_not_exists "$L/gone"
 }
+
+@test "README: every docker run of a long-running process gives it Heroku's 30 s to stop; the builders and one-offs are documented" {
+  local readme line n=0
+  readme=$(sed -n '/^## Cloud Native Buildpacks (pack build)/,/^## Slugs/p' "$BP_DIR/README.md")
+  while IFS= read -r line; do
+    [[ "$line" == *"docker run "* && "$line" != *'`'* ]] || continue
+    # one-offs (release, launcher, a shell) end by themselves
+    [[ "$line" == *"--entrypoint release"* || "$line" == *"--entrypoint launcher"* || "$line" == *" bash"* ]] && continue
+    [[ "$line" == *"--stop-timeout 30"* ]] || { echo "no --stop-timeout 30: $line"; return 1; }
+    n=$((n + 1))
+  done <<<"$readme"
+  ((n >= 2))
+  [[ "$readme" == *"docker stop -t 30"* ]]
+  local b
+  for b in heroku/builder:22 heroku/builder:24 heroku/builder:26 "--entrypoint launcher" DYNO=run.1 "[::]"; do
+    [[ "$readme" == *"$b"* ]] || { echo "README does not say $b"; return 1; }
+  done
+}

@@ -2,8 +2,9 @@
  *
  *   solodyno cnb launch APP_DIR LAYERS_DIR LAYER
  *       LAYERS_DIR/launch.toml from APP_DIR/Procfile, and for each declared
- *       process type LAYERS_DIR/LAYER/env.launch/TYPE/DYNO.default = "TYPE.1",
- *       so `solodyno env` (exec.d) knows each process's role as on Heroku.
+ *       process type (and web, whoever declares it)
+ *       LAYERS_DIR/LAYER/env.launch/TYPE/DYNO.default = "TYPE.1", so
+ *       `solodyno env` (exec.d) knows each process's role as on Heroku.
  *   solodyno cnb layer FILE TYPES [KEY=VALUE ...]
  *       A layer content metadata file; TYPES is a comma-separated list of
  *       launch, build and cache, or "none".

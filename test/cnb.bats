@@ -109,6 +109,27 @@ print("\n".join(d["publish"]["Ignore"]["files"]))' "$BP_DIR/buildpack.toml"
   [ ! -s "$CNB_BASE/cc-calls" ]
 }
 
+@test "heroku/builder:26's build image runs uutils for coreutils (coreutils-from-uutils): bin/build and the launch layer work with them first on PATH" {
+  local uu=/usr/lib/cargo/bin/coreutils # Debian's rust-coreutils, one command per name
+  [[ -x "$uu/sha256sum" ]] || skip "rust-coreutils is not installed"
+  cnb_use_fixture mastodon
+  CNB_TARGET="linux/$CNB_ARCH/ubuntu/26.04"
+  cnb_builder_env "PATH=$uu:/usr/local/bin:/usr/bin:/bin"
+  cnb_build
+  assert_success
+  assert_output --partial "Compiling solodyno"
+  cnb_check
+  assert_success
+  cnb_restore
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  assert_output --partial "Using cached solodyno" # the cache key is the same, computed by uutils
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 -e "PATH=/cnb/process:$uu:/usr/bin:/bin" 'solodyno env --explain'
+  assert_success
+  assert_output --partial "DYNO=web.1: web dyno"
+}
+
 @test "detect (CNB): passes for an app with only a Gemfile, a package.json or a Procfile" {
   local f
   for f in Gemfile package.json Procfile; do
@@ -743,4 +764,22 @@ EOF
   assert_file_not_exists "$L/l"
   assert_file_not_exists "$L/gone.toml" # build-only: neither in the image nor the cache
   assert_file_not_exists "$L/gone"
+}
+
+@test "README: every docker run of a long-running process gives it Heroku's 30 s to stop; the builders and one-offs are documented" {
+  local readme line n=0
+  readme=$(sed -n '/^## Cloud Native Buildpacks (pack build)/,/^## Slugs/p' "$BP_DIR/README.md")
+  while IFS= read -r line; do
+    [[ "$line" == *"docker run "* && "$line" != *'`'* ]] || continue
+    # one-offs (release, launcher, a shell) end by themselves
+    [[ "$line" == *"--entrypoint release"* || "$line" == *"--entrypoint launcher"* || "$line" == *" bash"* ]] && continue
+    [[ "$line" == *"--stop-timeout 30"* ]] || { echo "no --stop-timeout 30: $line"; return 1; }
+    n=$((n + 1))
+  done <<<"$readme"
+  ((n >= 2))
+  [[ "$readme" == *"docker stop -t 30"* ]]
+  local b
+  for b in heroku/builder:22 heroku/builder:24 heroku/builder:26 "--entrypoint launcher" DYNO=run.1 "[::]"; do
+    [[ "$readme" == *"$b"* ]] || { echo "README does not say $b"; return 1; }
+  done
 }

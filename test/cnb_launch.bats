@@ -225,3 +225,161 @@ for k, v in want.items():
   cnb_stop
   assert_equal "$CNB_STATUS" 143
 }
+
+@test "one-offs: docker run --entrypoint launcher IMAGE CMD has no process type: DYNO=run.1, the one-off role, no web tuning" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint launcher 'echo "DYNO=$DYNO WEB_CONCURRENCY=${WEB_CONCURRENCY:-unset}"; solodyno env --explain'
+  assert_success
+  assert_line --index 0 "DYNO=run.1 WEB_CONCURRENCY=unset"
+  assert_output --partial "DYNO=run.1: one-off dyno"
+  # Only the process-wide knobs.
+  cnb_launch_env_oneoff() {
+    run --separate-stderr cnb_docker_run -e SOLODYNO_MEMORY_MB=512 "$@" --entrypoint launcher --print-env -- true
+  }
+  cnb_launch_env_oneoff
+  assert_success
+  assert_equal "$(json_get "$output" DYNO)" run.1
+  assert_equal "$(json_get "$output" MALLOC_ARENA_MAX)" 2
+  assert_equal "$(json_get "$output" DB_POOL)" "<unset>"
+  assert_equal "$(json_get "$output" SIDEKIQ_THREADS)" "<unset>"
+  # The migration, as the README says to run it.
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 --entrypoint launcher 'bundle exec rails db:migrate'
+  assert_success
+  assert_output --partial "stub rails: db:migrate"
+  # A DYNO the platform sets still wins.
+  cnb_launch_env_oneoff -e DYNO=run.4242
+  assert_equal "$(json_get "$output" DYNO)" run.4242
+}
+
+@test "an app without a Procfile: another buildpack's web process still gets the web role" {
+  cnb_use_fixture no-procfile
+  cnb_build
+  assert_success
+  cnb_check
+  assert_success
+  assert_equal "$(cat "$CNB_LAYERS/solodyno/env.launch/web/DYNO.default")" web.1
+}
+
+# ---- where the web process listens: real Puma and real Node ------------------
+
+# A Mastodon app whose web process is real: Puma with a config/puma.rb that
+# binds as Mastodon's does, and a streaming server that listens as Mastodon's
+# streaming/index.js does (both read BIND; mastodon/mastodon config/puma.rb
+# line 12, streaming/index.js attachServerWithConfig).
+real_web_app() {
+  cnb_use_fixture mastodon
+  printf '%s\n' 'web: BIND=0.0.0.0 bundle exec puma -C config/puma.rb' 'worker: bundle exec sidekiq' >"$CNB_APP/Procfile"
+  cat >"$CNB_APP/config/puma.rb" <<'RUBY'
+threads 1, 1
+workers 0
+bind "tcp://#{ENV.fetch('BIND', '127.0.0.1')}:#{ENV.fetch('PORT', 3000)}"
+RUBY
+  printf '%s\n' 'run ->(env) { [200, { "content-type" => "text/plain" }, ["puma here\n"]] }' >"$CNB_APP/config.ru"
+  cat >"$CNB_APP/streaming/index.js" <<'JS'
+const http = require('http');
+const server = http.createServer((req, res) => res.end('streaming here\n'));
+server.listen(+(process.env.PORT || 4000), process.env.BIND || '127.0.0.1', () => {
+  console.log(`Streaming API now listening on ${server.address().address}:${server.address().port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+JS
+  cnb_own "$CNB_APP"
+  # The real programs first on the container's PATH (bundle exec is a no-op here).
+  mkdir -p "$CNB_BASE/real"
+  printf '#!/bin/sh\n[ "$1" = exec ] && shift\nexec "$@"\n' >"$CNB_BASE/real/bundle"
+  ln -s "$(command -v puma)" "$CNB_BASE/real/puma"
+  ln -s "$(command -v node)" "$CNB_BASE/real/node"
+  chmod 755 "$CNB_BASE/real/bundle"
+}
+
+# listening PORT: "tcp6 ::" / "tcp 0.0.0.0" ... for each socket listening on
+# PORT, from /proc/net/tcp and /proc/net/tcp6 (state 0A), sorted.
+listening() {
+  python3 - "$1" <<'PY'
+import ipaddress, sys
+port = int(sys.argv[1])
+found = []
+for fam in ("tcp", "tcp6"):
+    for line in open(f"/proc/net/{fam}").readlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        addr, p = local.split(":")
+        if state != "0A" or int(p, 16) != port:
+            continue
+        raw = bytes.fromhex(addr)
+        # /proc/net prints each 32-bit word in host (little-endian) order
+        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+        found.append(f"{fam} {ipaddress.ip_address(raw)}")
+print("\n".join(sorted(found)))
+PY
+}
+
+# start_real_web [NAME=VALUE ...]: the web process with the real programs; waits until PORT listens.
+start_real_web() {
+  cnb_start web SOLODYNO_MEMORY_MB=512 SOLODYNO_GRACE=5 "PATH=/cnb/process:$CNB_BASE/real:/usr/local/bin:/usr/bin:/bin" "$@"
+  wait_until 30 port_listens "$CNB_PORT" || { cat "$CNB_OUT"; return 1; }
+}
+port_listens() { [[ -n "$(listening "$1")" ]]; }
+
+@test "Fir: real Puma listens on [::]:\$PORT (IPv6, reachable over ::1), real Node on ::; Cedar 0.0.0.0; a BIND the user set always wins" {
+  [[ -e /proc/net/tcp6 ]] || skip "no IPv6 on this machine"
+  real_web_app
+  cnb_build
+  assert_success
+  run grep '^puma' "$CNB_APP/Procfile.web"
+  assert_output 'puma@!RUN_STREAMING: BIND=${BIND:-0.0.0.0} bundle exec puma -C config/puma.rb'
+  local fir=web-12a34b56d-e78f9
+
+  start_real_web "DYNO=$fir"
+  run listening "$CNB_PORT"
+  assert_output "tcp6 ::"
+  run curl -sS -g "http://[::1]:$CNB_PORT/"
+  assert_output "puma here"
+  cnb_stop
+  assert_equal "$CNB_STATUS" 143
+
+  # Cedar (and docker run, DYNO=web.1 from env.launch): IPv4, as before.
+  start_real_web
+  run listening "$CNB_PORT"
+  assert_output "tcp 0.0.0.0"
+  cnb_stop
+
+  # The user's BIND wins on Fir, against ours and against the Procfile's 0.0.0.0.
+  start_real_web "DYNO=$fir" BIND=127.0.0.1
+  run listening "$CNB_PORT"
+  assert_output "tcp 127.0.0.1"
+  cnb_stop
+
+  # The streaming app of the pipeline on Fir: Node takes the bare "::".
+  start_real_web "DYNO=$fir" RUN_STREAMING=true
+  run listening "$CNB_PORT"
+  assert_output "tcp6 ::"
+  run curl -sS -g "http://[::1]:$CNB_PORT/"
+  assert_output "streaming here"
+  grep -q "Streaming API now listening on :::$CNB_PORT" "$CNB_OUT"
+  cnb_stop
+  start_real_web RUN_STREAMING=true BIND=127.0.0.1
+  run listening "$CNB_PORT"
+  assert_output "tcp 127.0.0.1"
+  cnb_stop
+}
+
+@test "a Fir web dyno through the launcher: IPv6 BIND, the plan within 85 % of memory, ImageMagick within it, and --explain says why" {
+  cnb_use_fixture mastodon
+  cnb_build
+  assert_success
+  local fir=web-12a34b56d-e78f9
+  cnb_launch_env web SOLODYNO_MEMORY_MB=1024 RUN_WORKER=true "DYNO=$fir"
+  assert_success
+  assert_equal "$(json_get "$output" BIND)" "[::]"
+  assert_equal "$(json_get "$output" MAGICK_MEMORY_LIMIT)" $((870 * 1024 * 1024 / 2))
+  run cnb_docker_run -e SOLODYNO_MEMORY_MB=512 -e RUN_WORKER=true -e "DYNO=$fir" 'solodyno env --explain'
+  assert_success
+  assert_output --partial "Fir restarts a dyno at 100 % of its memory (no swap): planned within 85 % (435 MB); the smallest plan needs more"
+  assert_output --regexp "BIND +\[::\] +Fir: IPv6"
+  # Cedar (docker run, DYNO=web.1): no BIND (the member's 0.0.0.0), half the dyno for ImageMagick.
+  cnb_launch_env web SOLODYNO_MEMORY_MB=512 RUN_WORKER=true
+  assert_equal "$(json_get "$output" BIND)" "<unset>"
+  assert_equal "$(json_get "$output" MAGICK_MEMORY_LIMIT)" 268435456
+}

@@ -849,10 +849,12 @@ def check_launch_layer(layers, name, err):
         for entry in sorted(os.listdir(d)):
             p = os.path.join(d, entry)
             if os.path.isdir(p):
+                # buildpack.md (buildpack/v0.10) "Build": env.launch/<process>/
+                # applies to that process type, whichever buildpack declares it.
                 if envdir != "env.launch":
                     err(f"{name}/{envdir}/{entry}: process-specific dirs exist only in env.launch/")
-                elif entry not in declared:
-                    err(f"{name}/env.launch/{entry}/: no process of that type in launch.toml")
+                elif not PROCESS_TYPE.match(entry):
+                    err(f"{name}/env.launch/{entry}/: not a process type name")
                 for sub in sorted(os.listdir(p)):
                     check_env_file(f"{name}/{envdir}/{entry}/{sub}", os.path.join(p, sub), err)
             else:

@@ -252,7 +252,11 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   senv --shell -- DYNO=web.1 RUN_WORKER=true
   local classic=$output
   senv --shell -- DYNO=web-12a34b56d-e78f9 RUN_WORKER=true
-  assert_output "$classic"
+  # Fir: the same counts, BIND for its IPv6-only router (test/cnb_launch.bats),
+  # ImageMagick within the 85 % Fir's plan keeps (test/unit/test_tuning.c)
+  assert_equal "$(grep -v 'BIND\|MAGICK_MEMORY' <<<"$output")" "$(grep -v 'SOLODYNO_DEFAULTS\|MAGICK_MEMORY' <<<"$classic")"
+  assert_equal "$(value BIND)" "[::]"
+  assert_equal "$(value MAGICK_MEMORY_LIMIT)" $((435 * 1024 * 1024 / 2))
   senv --shell -- DYNO= RUN_WORKER=true
   assert_output "$classic"
   senv --explain -- DYNO=worker-5d8f7c9b4-x2x9z

@@ -2,8 +2,9 @@
  *
  *   solodyno cnb launch APP_DIR LAYERS_DIR LAYER
  *       LAYERS_DIR/launch.toml from APP_DIR/Procfile, and for each declared
- *       process type LAYERS_DIR/LAYER/env.launch/TYPE/DYNO.default = "TYPE.1",
- *       so `solodyno env` (exec.d) knows each process's role as on Heroku.
+ *       process type (and web, whoever declares it)
+ *       LAYERS_DIR/LAYER/env.launch/TYPE/DYNO.default = "TYPE.1", so
+ *       `solodyno env` (exec.d) knows each process's role as on Heroku.
  *   solodyno cnb layer FILE TYPES [KEY=VALUE ...]
  *       A layer content metadata file; TYPES is a comma-separated list of
  *       launch, build and cache, or "none".
@@ -187,6 +188,31 @@ static int write_text(const char *path, const char *text)
     return 0;
 }
 
+/* LAYERS_DIR/LAYER/env.launch/TYPE/DYNO.default = "TYPE.1": the role of each
+ * process for `solodyno env` at launch, a default only, so a platform that
+ * sets DYNO (Heroku Fir) wins. The launcher applies env.launch/TYPE/ for the
+ * process type it starts, whichever buildpack declared it (lifecycle v0.21.12
+ * launch/launcher.go:145-158); `launcher CMD` starts none, so there DYNO stays
+ * unset and exec.d makes it a one-off (env.c, CNB_ONE_OFF_DYNO). */
+static int write_role_default(const char *layers_dir, const char *layer, const char *type)
+{
+    strbuf path = STRBUF_INIT, dyno = STRBUF_INIT;
+    int status = 0;
+    sb_printf(&path, "%s/%s/env.launch/%s", layers_dir, layer, type);
+    if (mkdir_p(path.data) < 0) {
+        msg_error("cannot create %s: %s", path.data, strerror(errno));
+        status = 1;
+    } else {
+        sb_append(&path, "/DYNO.default");
+        sb_printf(&dyno, "%s.1", type);
+        if (write_text(path.data, dyno.data) < 0)
+            status = 1;
+    }
+    sb_free(&path);
+    sb_free(&dyno);
+    return status;
+}
+
 static int cnb_launch(const char *app_dir, const char *layers_dir, const char *layer)
 {
     const char *why;
@@ -208,7 +234,8 @@ static int cnb_launch(const char *app_dir, const char *layers_dir, const char *l
     }
     if (r == 1) {
         log_detail("No Procfile: this buildpack declares no process types (earlier buildpacks' stand)");
-        return 0;
+        /* Another buildpack's web (heroku/ruby's, heroku/nodejs's) is still a web dyno. */
+        return write_role_default(layers_dir, layer, "web");
     }
 
     strbuf toml = STRBUF_INIT, skipped = STRBUF_INIT, names = STRBUF_INIT, path = STRBUF_INIT;
@@ -221,28 +248,20 @@ static int cnb_launch(const char *app_dir, const char *layers_dir, const char *l
         s = nl + 1;
     }
 
-    /* The role of each process, for `solodyno env` at launch: a default only,
-     * so a platform that sets DYNO itself (Heroku Fir) wins. */
+    /* The role of each declared process (and web's, whoever declares it). */
+    bool web_declared = false;
+    for (size_t i = 0; i < pf.n; i++)
+        web_declared |= cnb_declarable(&pf, &pf.lines[i], &why) && strcmp(pf.lines[i].name, "web") == 0;
     for (size_t i = 0; i < pf.n && status == 0; i++) {
         const struct proc_line *line = &pf.lines[i];
         if (!cnb_declarable(&pf, line, &why))
             continue;
-        sb_free(&path);
-        sb_printf(&path, "%s/%s/env.launch/%s", layers_dir, layer, line->name);
-        if (mkdir_p(path.data) < 0) {
-            msg_error("cannot create %s: %s", path.data, strerror(errno));
-            status = 1;
-            break;
-        }
-        sb_append(&path, "/DYNO.default");
-        strbuf dyno = STRBUF_INIT;
-        sb_printf(&dyno, "%s.1", line->name);
-        if (write_text(path.data, dyno.data) < 0)
-            status = 1;
-        sb_free(&dyno);
-        sb_printf(&names, "%s%s%s", names.len ? ", " : "", line->name,
-                  strcmp(line->name, "web") == 0 ? " (default)" : "");
+        status = write_role_default(layers_dir, layer, line->name);
+        bool dflt = web_declared ? strcmp(line->name, "web") == 0 : n == 1;
+        sb_printf(&names, "%s%s%s", names.len ? ", " : "", line->name, dflt ? " (default)" : "");
     }
+    if (status == 0 && !web_declared)
+        status = write_role_default(layers_dir, layer, "web");
     if (status == 0) {
         sb_free(&path);
         sb_printf(&path, "%s/launch.toml", layers_dir);

@@ -44,6 +44,41 @@ static bool name_taken(const struct lmembers *m, const char *name)
     return false;
 }
 
+/* A member's leading BIND=0.0.0.0 (upstream Mastodon's bin/heroku-web says
+ * so) is written BIND=${BIND:-0.0.0.0}, so a BIND the user set wins and so
+ * does the one `solodyno env` decides when the dyno starts ([::] for Puma, ::
+ * for Node on Fir, whose router reaches only IPv6 listeners); 0.0.0.0 stays
+ * the default where nothing set one. Only "every interface" yields (0.0.0.0,
+ * ::, [::]): a loopback or other address is deliberate, and anything with
+ * quotes or expansions is the app's. Returns NULL to keep the command. */
+static char *bind_yields_to_env(const char *command)
+{
+    const char *p = command;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, " \t");
+        const char *eq = memchr(p, '=', len);
+        if (!eq || !p[len] || eq == p)
+            return NULL; /* not a leading assignment (or nothing after it) */
+        for (const char *c = p; c < eq; c++)
+            if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                  (c > p && *c >= '0' && *c <= '9')))
+                return NULL;
+        if (eq - p == 4 && !memcmp(p, "BIND", 4)) {
+            const char *v = eq + 1;
+            size_t vlen = len - 5;
+            if (!((vlen == 7 && !memcmp(v, "0.0.0.0", 7)) || (vlen == 2 && !memcmp(v, "::", 2)) ||
+                  (vlen == 4 && !memcmp(v, "[::]", 4))))
+                return NULL;
+            strbuf sb = STRBUF_INIT;
+            sb_printf(&sb, "%.*sBIND=${BIND:-%.*s}%s", (int)(p - command), command, (int)vlen, v, p + len);
+            return sb_take(&sb);
+        }
+        p += len;
+    }
+}
+
 /* Adds a member; a name already used gets "-2", "-3", ... */
 static void add(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
 {
@@ -54,7 +89,9 @@ static void add(struct lmembers *m, const char *name, const char *command, const
         snprintf(unique, sizeof unique, "%.*s-%d", PROC_NAME_MAX - 8, name, k);
     struct lmember *x = &m->v[m->n++];
     x->name = xstrdup(unique);
-    x->command = xstrdup(command);
+    x->command = bind_yields_to_env(command);
+    if (!x->command)
+        x->command = xstrdup(command);
     x->cond_var = var ? xstrdup(var) : NULL;
     x->negated = negated;
     x->kind = proc_kind_of(command);

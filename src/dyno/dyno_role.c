@@ -64,6 +64,12 @@ bool dyno_type_from_name(const char *dyno, char *type, size_t cap)
     return true;
 }
 
+bool dyno_is_fir(const char *dyno)
+{
+    char type[64];
+    return dyno_type_from_name(dyno, type, sizeof type) && !strchr(dyno, '.');
+}
+
 static bool is_true(const char *v)
 {
     return v && !strcmp(v, "true");
@@ -74,6 +80,7 @@ void dyno_role_detect(const char *dyno, const char *run_worker, const char *run_
 {
     memset(role, 0, sizeof *role);
     bool known = dyno_type_from_name(dyno, role->type, sizeof role->type);
+    role->fir = dyno_is_fir(dyno);
     const char *t = role->type;
     if (!dyno || !*dyno || !strcmp(t, "web")) {
         role->kind = DYNO_WEB;

@@ -288,6 +288,31 @@ static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
     *threads_eff = r->tuning.sidekiq_threads;
 }
 
+/* Where Mastodon's web process listens: BIND, read by config/puma.rb as
+ * bind "tcp://#{ENV.fetch('BIND', '127.0.0.1')}:#{PORT}" (line 12) and by
+ * streaming/index.js as server.listen(PORT, process.env.BIND || '127.0.0.1')
+ * (attachServerWithConfig; mastodon/mastodon 04c259a8 and 00010282). Fir's
+ * router reaches only IPv6 listeners ("[::]:$PORT", Dev Center, "Dyno
+ * Startup Behavior"): there Puma gets [::] (its URL needs the brackets) and
+ * Node gets :: (listen() takes the bare address). On Cedar nothing is set:
+ * Procfile.web's members say BIND=${BIND:-0.0.0.0}, every IPv4 interface,
+ * unless the user's BIND (or this one) says otherwise. */
+static void offer_bind(struct env_result *r)
+{
+    const struct dyno_role *role = &r->role;
+    if (role->kind != DYNO_WEB || !r->facts.mastodon || !(role->puma || role->streaming)) {
+        note(r, r->facts.mastodon ? "BIND: no web process on this dyno"
+                                  : "BIND: a generic app's web command binds where it says");
+        return;
+    }
+    if (!role->fir)
+        note(r, "BIND: not on Fir: Procfile.web's members listen on 0.0.0.0 unless BIND is set");
+    else if (role->streaming)
+        env_offer(r, "BIND", "::", "Fir: IPv6 ([::]:$PORT), as Node's listen() spells it");
+    else
+        env_offer(r, "BIND", "[::]", "Fir: IPv6 ([::]:$PORT), bracketed for Puma's tcp:// URL");
+}
+
 static void version_text(const struct app_facts *f, char *out, size_t cap)
 {
     if (f->version[0] < 0)
@@ -328,7 +353,7 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
                      r->facts.mastodon, &r->role);
     const struct dyno_role *role = &r->role;
     struct tuning_input in = {r->res.memory_mb, r->res.cpus, role->puma, role->sidekiq,
-                              role->dedicated_sidekiq, role->streaming};
+                              role->dedicated_sidekiq, role->streaming, role->fir};
     tuning_compute(&in, &r->tuning);
 
     unsigned puma_threads = 0, sidekiq_threads = 0;
@@ -378,6 +403,8 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
     } else if (r->facts.mastodon) {
         note(r, "STREAMING_CLUSTER_NUM: the streaming server does not run on this dyno");
     }
+
+    offer_bind(r);
 
     static const struct {
         const char *name, *value;
@@ -547,6 +574,11 @@ void env_format_explain(const struct env_result *r, strbuf *out)
         unsigned est = tuning_estimate_mb(&r->tuning);
         sb_printf(out, "budget   about %u MB of %u MB for the model's Ruby processes (%u MB each, %u MB per thread)\n",
                   est, r->res.memory_mb, TUNING_PROCESS_MB, TUNING_THREAD_MB);
+        unsigned keep = (unsigned)((unsigned long long)r->res.memory_mb * TUNING_FIR_PLAN_PCT / 100);
+        if (role->fir) /* tuning.c, fir_plan_mb */
+            sb_printf(out, "         Fir restarts a dyno at 100 %% of its memory (no swap): planned within %u %% (%u MB)%s\n",
+                      TUNING_FIR_PLAN_PCT, keep,
+                      est > keep ? "; the smallest plan needs more: a larger dyno, or Sidekiq on a worker dyno" : "");
     }
     explain_rule(out, r);
 
@@ -725,14 +757,24 @@ int cmd_env(int argc, char **argv)
         msg_note("warning: --start-env %s: cannot read the environment that process started "
                  "with (%s); a NAME_SET_BY marker alone tells other buildpacks' defaults from "
                  "your values", start_pid, start.why_unknown);
+
+    /* CNB: no DYNO at exec.d means `launcher CMD`, a one-off (see
+     * CNB_ONE_OFF_DYNO); it gets that role and the process gets that DYNO. */
+    bool cnb_one_off = !strcmp(mode, "--exec-d") && !(getenv("DYNO") && *getenv("DYNO"));
+    if (cnb_one_off)
+        setenv("DYNO", CNB_ONE_OFF_DYNO, 1);
+
     struct env_result r;
     env_collect(app_dir, lookup_env, start_pid ? &start : NULL, &r);
     if (!strcmp(mode, "--shell"))
         env_format_shell(&r, &out);
-    else if (!strcmp(mode, "--exec-d"))
+    else if (!strcmp(mode, "--exec-d")) {
+        if (cnb_one_off)
+            sb_append(&out, "DYNO = \"" CNB_ONE_OFF_DYNO "\"\n");
         env_format_toml(&r, &out);
-    else
+    } else {
         env_format_explain(&r, &out);
+    }
 
     int rc = 0;
     if (out.len && write_all(fd, out.data, out.len) < 0) {

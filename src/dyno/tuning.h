@@ -20,6 +20,9 @@
 
 #define TUNING_PROCESS_MB 200u
 #define TUNING_THREAD_MB 25u
+/* On Fir (restarted at 100 % of its memory, no swap) the model plans within
+ * this share of the dyno, keeping the rest as headroom (tuning.c). */
+#define TUNING_FIR_PLAN_PCT 85u
 
 struct tuning_input {
     unsigned memory_mb;
@@ -28,6 +31,7 @@ struct tuning_input {
     bool sidekiq;           /* Sidekiq runs alongside it (RUN_WORKER) */
     bool dedicated_sidekiq; /* Sidekiq is the dyno's only process (worker dyno) */
     bool streaming;         /* the streaming server runs here */
+    bool fir;               /* a Fir dyno: plan within TUNING_FIR_PLAN_PCT */
 };
 
 /* 0 means "not set on this dyno". */

@@ -58,7 +58,8 @@ static void check_idempotent(bool mastodon)
     free(again);
 }
 
-#define PUMA "BIND=0.0.0.0 bundle exec puma -C config/puma.rb"
+/* Members read BIND from the dyno (a user's, or solodyno env's), 0.0.0.0 when unset. */
+#define PUMA "BIND=${BIND:-0.0.0.0} bundle exec puma -C config/puma.rb"
 #define GUARD(cmd) \
     "if [ \"$RUN_STREAMING\" != \"true\" ]; then " cmd "; else echo \"Not migrating on this app (RUN_STREAMING=true)\"; fi"
 
@@ -70,7 +71,7 @@ int main(void)
                                  "release: " GUARD("bundle exec rails db:migrate") "\n");
     CHECK(out.web_new);
     CHECK_STR(members(), "puma@!RUN_STREAMING: " PUMA "\nsidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}\n"
-                         "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming\n");
+                         "streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming\n");
     check_idempotent(true);
 
     /* No Procfile: Mastodon's default layout, the same members. */
@@ -89,7 +90,7 @@ int main(void)
                                  GUARD("rake db:migrate && rake cache:clear") "\r\nworker: bundle exec sidekiq -c 2\r\n"
                                  "console: bin/rails c\r\n");
     CHECK_STR(members(), "puma@!RUN_STREAMING: bundle exec puma -C config/puma.rb\n"
-                         "sidekiq@RUN_WORKER: bundle exec sidekiq -c 2\nstreaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming\n");
+                         "sidekiq@RUN_WORKER: bundle exec sidekiq -c 2\nstreaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming\n");
     check_idempotent(true);
 
     /* Generic app: app + worker@RUN_WORKER, no release added, no guard. */
@@ -124,7 +125,7 @@ int main(void)
     CHECK(strstr(out.log.data, "defined again (first on line 1); the last one wins"));
     CHECK_STR(out.procfile.data, "web: solodyno run Procfile.web\nworker: a\nworker: bundle exec sidekiq -c 1\n"
                                  "release: " GUARD("bundle exec rails db:migrate") "\n");
-    CHECK(strstr(members(), "puma@!RUN_STREAMING: BIND=0.0.0.0 bundle exec puma -C x.rb\n"));
+    CHECK(strstr(members(), "puma@!RUN_STREAMING: BIND=${BIND:-0.0.0.0} bundle exec puma -C x.rb\n"));
     CHECK(strstr(members(), "sidekiq@RUN_WORKER: bundle exec sidekiq -c 1\n"));
 
     /* A web, worker or release line we cannot read: everything kept. */
@@ -171,7 +172,28 @@ int main(void)
     CHECK(strstr(members(), "puma@!RUN_STREAMING: " PUMA "\n"));
     CHECK(layout("web: MALLOC_ARENA_MAX=2 bin/heroku-web\n", true, false) == LAYOUT_CHANGED);
     CHECK(strstr(members(), "puma@!RUN_STREAMING: MALLOC_ARENA_MAX=2 " PUMA "\n"));
-    CHECK(strstr(members(), "streaming@RUN_STREAMING: MALLOC_ARENA_MAX=2 BIND=0.0.0.0 node ./streaming\n"));
+    CHECK(strstr(members(), "streaming@RUN_STREAMING: MALLOC_ARENA_MAX=2 BIND=${BIND:-0.0.0.0} node ./streaming\n"));
+
+    /* BIND=0.0.0.0 yields to a BIND set on the dyno; any other address, or a
+     * value with quotes or expansions, is the app's and stays. */
+    static const struct {
+        const char *web, *member;
+    } binds[] = {
+        {"web: FOO=1 BIND=0.0.0.0 bundle exec puma\n", "FOO=1 BIND=${BIND:-0.0.0.0} bundle exec puma"},
+        {"web: BIND=[::]  bundle exec puma\n", "BIND=${BIND:-[::]}  bundle exec puma"},
+        {"web: BIND=127.0.0.1 bundle exec puma\n", "BIND=127.0.0.1 bundle exec puma"},
+        {"web: BIND=\"0.0.0.0\" bundle exec puma\n", "BIND=\"0.0.0.0\" bundle exec puma"},
+        {"web: BIND=$HOST bundle exec puma\n", "BIND=$HOST bundle exec puma"},
+        {"web: bundle exec puma BIND=0.0.0.0\n", "bundle exec puma BIND=0.0.0.0"},
+        {"web: BINDX=0.0.0.0 bundle exec puma\n", "BINDX=0.0.0.0 bundle exec puma"},
+    };
+    for (size_t i = 0; i < sizeof binds / sizeof binds[0]; i++) {
+        CHECK(layout(binds[i].web, true, false) == LAYOUT_CHANGED);
+        char want[160];
+        snprintf(want, sizeof want, "puma@!RUN_STREAMING: %s\n", binds[i].member);
+        CHECK(strstr(members(), want));
+        check_idempotent(true);
+    }
 
     /* foreman start -f Procfile.heroku: its processes, always, plus Sidekiq. */
     foreman_file = "nginx: bin/start-nginx-solo\nrails: env PORT=3000 bundle exec puma -C config/puma.rb\n"

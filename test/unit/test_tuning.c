@@ -77,6 +77,11 @@ static void test_dyno_names(void)
     CHECK(!dyno_type_from_name("-12a34b56d-e78f9", t, sizeof t));
     CHECK(!dyno_type_from_name("web.1; rm -rf /", t, sizeof t));
     CHECK(!dyno_type_from_name("$(reboot).1", t, sizeof t));
+    /* Fir's names (Dev Center, "Dyno Startup Behavior"), not Cedar's. */
+    CHECK(dyno_is_fir("web-12a34b56d-e78f9") && dyno_is_fir("worker-23z34x56y-w78k9"));
+    CHECK(dyno_is_fir("run-nss86zptrv-7fpx8"));
+    CHECK(!dyno_is_fir("web.1") && !dyno_is_fir("run.1234") && !dyno_is_fir(NULL) && !dyno_is_fir(""));
+    CHECK(!dyno_is_fir("web") && !dyno_is_fir("web-12a34b56d") && !dyno_is_fir("web-1.2-e78f9"));
 
     struct dyno_role r;
     dyno_role_detect("web.1", "true", NULL, true, &r);
@@ -110,7 +115,7 @@ static void test_model(void)
     /* The calibration row: a 512 MB web dyno that also runs Sidekiq, on any
      * CPU count a 512 MB dyno may show. */
     for (unsigned cpus = 1; cpus <= 64; cpus *= 2) {
-        struct tuning_input in = {512, cpus, true, true, false, false};
+        struct tuning_input in = {512, cpus, true, true, false, false, false};
         tuning_compute(&in, &t);
         CHECK(t.web_concurrency == 1);
         CHECK(t.max_threads == 3);
@@ -120,7 +125,7 @@ static void test_model(void)
         CHECK(t.magick_thread_limit == 1 && t.vips_concurrency == 1 && t.malloc_arena_max == 2);
         CHECK(t.streaming_cluster == 0);
     }
-    struct tuning_input st = {512, 8, false, false, false, true};
+    struct tuning_input st = {512, 8, false, false, false, true, false};
     tuning_compute(&st, &t);
     CHECK(t.streaming_cluster == 3 && t.web_concurrency == 0 && t.max_threads == 0);
 
@@ -133,7 +138,7 @@ static void test_model(void)
             struct tuning prev = {0};
             for (unsigned long long m = 64; m <= 1024ULL * 1024; m += (m < 8192 ? 1 : 997)) {
                 struct tuning_input in = {(unsigned)m, cpus, kind == 0 || kind == 1, kind == 0,
-                                          kind == 2, kind == 3};
+                                          kind == 2, kind == 3, false};
                 tuning_compute(&in, &t);
                 CHECK(t.web_concurrency >= prev.web_concurrency);
                 CHECK(t.max_threads >= prev.max_threads);
@@ -149,7 +154,7 @@ static void test_model(void)
                     CHECK(tuning_estimate_mb(&t) <= m);
                 if (kind == 0) {
                     struct tuning w;
-                    struct tuning_input win = {(unsigned)m, cpus, false, false, true, false};
+                    struct tuning_input win = {(unsigned)m, cpus, false, false, true, false, false};
                     tuning_compute(&win, &w);
                     CHECK(w.sidekiq_threads > t.sidekiq_threads);
                 }
@@ -160,10 +165,49 @@ static void test_model(void)
         }
     }
     for (size_t i = 0; i < sizeof heroku_sizes / sizeof heroku_sizes[0]; i++) {
-        struct tuning_input in = {heroku_sizes[i], 8, true, true, false, false};
+        struct tuning_input in = {heroku_sizes[i], 8, true, true, false, false, false};
         tuning_compute(&in, &t);
         CHECK(tuning_estimate_mb(&t) <= heroku_sizes[i]);
     }
+
+    /* Fir (restarted at 100 %, no swap): never more than on Cedar, within 85 %
+     * of the dyno wherever the smallest plan fits there, the smallest plan
+     * where it does not, still never decreasing; ImageMagick gets half of the
+     * 85 %. */
+    for (int kind = 0; kind < 4; kind++) {
+        for (unsigned cpus = 1; cpus <= 16; cpus *= 2) {
+            struct tuning prev = {0}, smallest, cedar;
+            struct tuning_input in0 = {0, cpus, kind == 0 || kind == 1, kind == 0, kind == 2, kind == 3, true};
+            tuning_compute(&in0, &smallest);
+            for (unsigned long long m = 64; m <= 256ULL * 1024; m += (m < 4096 ? 1 : 499)) {
+                struct tuning_input in = in0, cin = in0;
+                in.memory_mb = cin.memory_mb = (unsigned)m;
+                cin.fir = false;
+                tuning_compute(&in, &t);
+                tuning_compute(&cin, &cedar);
+                CHECK(t.web_concurrency >= prev.web_concurrency && t.max_threads >= prev.max_threads);
+                CHECK(t.sidekiq_threads >= prev.sidekiq_threads && t.streaming_cluster >= prev.streaming_cluster);
+                CHECK(t.magick_memory_limit >= prev.magick_memory_limit);
+                CHECK(t.web_concurrency <= cedar.web_concurrency && t.max_threads <= cedar.max_threads);
+                CHECK(t.sidekiq_threads <= cedar.sidekiq_threads);
+                unsigned keep = (unsigned)(m * TUNING_FIR_PLAN_PCT / 100);
+                if (tuning_estimate_mb(&smallest) <= keep)
+                    CHECK(tuning_estimate_mb(&t) <= keep);
+                else
+                    CHECK(tuning_estimate_mb(&t) == tuning_estimate_mb(&smallest));
+                CHECK(t.magick_memory_limit == (unsigned long long)keep * 1024 * 1024 / 2);
+                if (unit_failures > 20)
+                    return;
+                prev = t;
+            }
+        }
+    }
+    /* The calibration row on Fir: the same counts (nothing smaller exists),
+     * ImageMagick within the 85 %. */
+    struct tuning_input fir512 = {512, 1, true, true, false, false, true};
+    tuning_compute(&fir512, &t);
+    CHECK(t.web_concurrency == 1 && t.max_threads == 3 && t.sidekiq_threads == 1);
+    CHECK(t.magick_memory_limit == 435ULL * 1024 * 1024 / 2);
 
     strbuf table = STRBUF_INIT;
     tuning_table(&table);

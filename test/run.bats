@@ -634,3 +634,367 @@ os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])' "$SOLODYNO" "$W/Procfi
   [[ "$stderr" == *"ERROR SUMMARY: 0 errors"* ]]
   [ "$(grep -c '^talker | line' <<<"$output")" -eq 1000 ]
 }
+
+# ---- issue 13: the cases tini's and dumb-init's suites did not cover -------------------
+
+pty_drive() {
+  python3 "$BP_DIR/test/stubs/pty_drive.py" "$@"
+}
+
+@test "run: a long line, 253 short ones and another long line in one read come out whole (item 1: the iovec overflow)" {
+  # One write() of all of it, so it arrives in one read: before the fix, the
+  # split pieces overran the splitter's array of 513 iovecs.
+  cat >"$W/burst.py" <<'PY'
+import os
+data = b"L" * 12000 + b"\n" + b"short\n" * 253 + b"M" * 12000 + b"\n"
+os.write(1, data)
+PY
+  { echo "burst: python3 $W/burst.py; sleep $S1"
+    echo "other: sleep $S2 & wait; "
+  } | web_file
+  start_supervisor
+  wait_until 10 grep -q "^burst | M" "$W/out"
+  kill -TERM "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  python3 - "$W/out" <<'PY'
+import sys
+lines = [l for l in open(sys.argv[1], "rb").read().split(b"\n")[:-1]]
+assert all(l.startswith(b"burst | ") for l in lines), lines[:3]
+body = [l[len(b"burst | "):] for l in lines]
+assert max(len(l) for l in lines) <= 10000
+text = b"".join(body[:2]), body[2:255], b"".join(body[255:])
+assert text[0] == b"L" * 12000 and text[2] == b"M" * 12000, [len(t) for t in text]
+assert text[1] == [b"short"] * 253
+PY
+}
+
+# A reader of our stdout that takes nothing until $W/go exists, then
+# everything (into $W/received): Docker's blocking log mode, a paused pager.
+stalled_reader_start() {
+  cat >"$W/reader.py" <<'PY'
+import os, sys, time
+while not os.path.exists(sys.argv[1] + "/go"):
+    time.sleep(0.05)
+with open(sys.argv[1] + "/received", "wb") as out:
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            break
+        out.write(chunk)
+PY
+  # stdout: a pipe to that reader; stderr: $W/err.
+  start_via_python <<PY
+import os, subprocess, sys
+os.environ.update({k: v for k, v in (a.split("=", 1) for a in "${*:-}".split())})
+r, w = os.pipe()
+subprocess.Popen([sys.executable, "$W/reader.py", "$W"], stdin=r)
+os.close(r)
+os.dup2(w, 1)
+os.close(w)
+os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
+PY
+}
+
+# The talker's count of lines written, once it stops changing for a second.
+steady_count() {
+  local a b
+  a=$(cat "$W/count" 2>/dev/null || echo 0)
+  sleep 1
+  b=$(cat "$W/count" 2>/dev/null || echo 0)
+  [[ "$a" == "$b" && "$b" != 0 ]]
+}
+
+count_above() {
+  (($(cat "$W/count") > $1))
+}
+
+@test "run: a stalled reader of our stdout holds the members back (backpressure) but not signals; nothing is lost (item 3)" {
+  cat >"$W/talker.py" <<'PY'
+import os, sys
+n = 0
+while True:
+    os.write(1, b"".join(b"line %08d %s\n" % (n + i, b"x" * 50) for i in range(64)))
+    n += 64
+    with open(sys.argv[1] + "/count.tmp", "w") as f:
+        f.write(str(n))
+    os.rename(sys.argv[1] + "/count.tmp", sys.argv[1] + "/count")
+PY
+  { echo "talker: exec python3 $W/talker.py $W"
+    echo "other: sleep $S1"
+  } | web_file
+  stalled_reader_start
+  wait_until 30 steady_count
+  # Held back: a few hundred KiB (the pipes and our bounded queue), not the
+  # gigabytes it would have written by now.
+  [ "$(cat "$W/count")" -lt 40000 ]
+  # The loop is alive: a signal is read and answered at once.
+  kill -USR1 "$SUP"
+  wait_until 10 grep -q "SIGUSR1 received" "$W/err"
+  # The reader wakes up: output flows again.
+  local before
+  before=$(cat "$W/count")
+  touch "$W/go"
+  wait_until 30 count_above $((before + 100000))
+  kill -TERM "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  wait_until 10 test -s "$W/received"
+  # Every line the talker wrote, in order, prefixed once.
+  python3 - "$W/received" "$(cat "$W/count")" <<'PY'
+import re, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+n = 0
+for line in lines:
+    m = re.fullmatch(rb"talker \| line (\d{8}) x{50}", line)
+    assert m, line[:100]
+    assert int(m.group(1)) == n, (n, line[:40])
+    n += 1
+assert n >= int(sys.argv[2]), (n, sys.argv[2])
+PY
+}
+
+@test "run: with our stdout and stderr stalled for good, SIGTERM still stops the dyno and SIGKILL comes on time (item 3)" {
+  { echo "talker: yes talking-$S1"
+    echo "stubborn: trap '' TERM; echo \$\$ >$W/stubborn.pid; while :; do sleep 0.1; done"
+  } | web_file
+  start_via_python <<PY
+import os, subprocess, sys
+os.environ["SOLODYNO_GRACE"] = "1"
+r, w = os.pipe()
+subprocess.Popen(["sleep", "$S4"], stdin=r)  # holds the pipe open, never reads
+os.close(r)
+os.dup2(w, 1)
+os.dup2(w, 2)
+os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
+PY
+  wait_until 10 test -s "$W/stubborn.pid"
+  sleep 1 # the pipe fills
+  kill -TERM "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  run alive "yes talking-$S1"
+  assert_failure
+  run ended "$(cat "$W/stubborn.pid")"
+  assert_success
+}
+
+@test "run: every catchable signal, real-time ones too, leaves the supervisor and its members running; then SIGTERM stops all (item 4)" {
+  { recorder a; recorder b; } | web_file
+  start_supervisor
+  wait_until 10 test -s "$W/a.pid" -a -s "$W/b.pid"
+  # All of 1 to 64 but KILL, STOP and the four that stop the dyno; 32 and 33
+  # are the two glibc keeps for itself (another process can still send them).
+  python3 - "$SUP" <<'PY'
+import os, sys
+for sig in range(1, 65):
+    if sig not in (1, 2, 3, 9, 15, 19):
+        os.kill(int(sys.argv[1]), sig)
+PY
+  wait_until 10 grep -q "signal 64 received\|SIGRTMAX received" "$W/err"
+  run ended "$SUP"
+  assert_failure
+  run proc_state "$SUP"
+  refute_output T
+  [ ! -s "$W/a.sigs" ] && [ ! -s "$W/b.sigs" ]
+  run cat "$W/err"
+  assert_output --partial "SIGALRM received: ignored"
+  assert_output --partial "SIGXCPU received: ignored"
+  assert_output --partial "SIGSEGV received: ignored"
+  refute_output --partial "SIGWINCH received"
+  # And a storm of one signal is one note, not a flood.
+  local i
+  for i in $(seq 50); do kill -s ALRM "$SUP"; done
+  sleep 0.5
+  [ "$(grep -c 'SIGALRM received' "$W/err")" -eq 1 ]
+  kill -TERM "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  run cat "$W/a.sigs" "$W/b.sigs"
+  assert_line SIGTERM
+  run alive "signal_recorder.py $W"
+  assert_failure
+}
+
+@test "run: SIGQUIT stops the dyno with 131, and the members get SIGTERM, their graceful stop" {
+  { recorder a; recorder b; } | web_file
+  start_supervisor
+  wait_until 10 test -s "$W/a.pid" -a -s "$W/b.pid"
+  kill -QUIT "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 131 ]
+  run cat "$W/err"
+  assert_output --partial "SIGQUIT received: stopping (SIGTERM to every member, SIGKILL after 28 s)"
+  run cat "$W/a.sigs"
+  assert_line --index 0 SIGTERM
+  refute_line SIGQUIT
+}
+
+@test "run: at a terminal, Ctrl-Z does not suspend the supervisor of several members; Ctrl-C then stops it (item 5)" {
+  { waiter a; waiter b; } | web_file
+  run pty_drive 'sleep:1' 'send:\x1a' 'expect:SIGTSTP received: solodyno run does not suspend' 'send:\x03' \
+    -- "$SOLODYNO" run "$W/Procfile.web"
+  [ "$status" -eq 130 ]
+  # The terminal's SIGINT went to our process group only; we passed it on.
+  assert_output --partial "SIGINT received: stopping (SIGINT to every member"
+  assert_output --partial "a stopped (SIGINT)"
+  assert_output --partial "b stopped (SIGINT)"
+}
+
+@test "run: at a terminal, Ctrl-Z on the one member in the foreground is undone: it runs on, Ctrl-C stops it (item 5)" {
+  echo "only: echo \$\$ >$W/only.pid; exec sleep $S1" | web_file
+  run pty_drive 'sleep:1' 'send:\x1a' 'expect:continuing it' 'sleep:0.5' 'send:\x03' \
+    -- "$SOLODYNO" run "$W/Procfile.web"
+  [ "$status" -eq 130 ]
+  assert_output --partial "only was stopped by SIGTSTP (Ctrl-Z): continuing it, as solodyno run does not suspend; Ctrl-C stops it"
+  assert_output --partial "only was killed by SIGINT, which ends the dyno"
+}
+
+@test "run: at a terminal, the one member may set terminal modes (not stopped by SIGTTOU) (item 5)" {
+  echo "modes: stty -echo && stty echo && echo modes-set-ok" | web_file
+  run pty_drive -- "$SOLODYNO" run "$W/Procfile.web"
+  [ "$status" -eq 0 ]
+  assert_output --partial "modes-set-ok"
+  # Without a terminal's foreground to give (prefixed members), members keep
+  # /dev/null as stdin and the supervisor keeps the terminal.
+  { echo "a: readlink /proc/\$\$/fd/0 >$W/a.stdin"; echo "b: sleep 0.5"; } | web_file
+  run pty_drive -- "$SOLODYNO" run "$W/Procfile.web"
+  run cat "$W/a.stdin"
+  assert_output /dev/null
+}
+
+@test "run: a stopped member gets SIGCONT after the stop signal, and acts on it instead of waiting out the grace (item 6)" {
+  { waiter a 'echo done >>'"$W"'/a.terms'; waiter b; } | web_file
+  start_supervisor SOLODYNO_GRACE=300
+  wait_until 10 test -s "$W/a.pid" -a -s "$W/b.pid"
+  kill -STOP "$(cat "$W/a.pid")"
+  wait_until 10 grep -q "a was stopped by SIGSTOP; \`solodyno signal a CONT\` continues it" "$W/err"
+  kill -TERM "$SUP"
+  # Within wait_exit's minute, far under the 300 s grace.
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  run cat "$W/a.terms"
+  assert_output $'TERM\ndone'
+  run cat "$W/err"
+  refute_output --partial "grace period over"
+}
+
+@test "run: a setsid daemon three levels below a member gets SIGTERM, not only the SIGKILL at the end (item 7)" {
+  echo "deep: bash -c 'bash -c \"setsid python3 $BP_DIR/test/stubs/signal_recorder.py $W/daemon & wait\" & wait' & wait" | web_file
+  echo "other: sleep $S1" >>"$W/Procfile.web"
+  start_supervisor SOLODYNO_GRACE=300
+  wait_until 10 test -s "$W/daemon.pid"
+  local daemon
+  daemon=$(cat "$W/daemon.pid")
+  # Really outside the member's group and session, and three levels down.
+  [ "$(ps -o sid= -p "$daemon" | tr -d ' ')" = "$daemon" ]
+  kill -TERM "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 143 ]
+  run cat "$W/daemon.sigs"
+  assert_line --index 0 SIGTERM
+  run cat "$W/err"
+  refute_output --partial "grace period over"
+}
+
+@test "run: processes it inherits are stopped with the dyno; one that ignores SIGTERM is named while we wait, then killed (item 8)" {
+  { echo "crash: sleep 1; exit 3"; waiter calm; } | web_file
+  # The Python parent leaves two children behind, as a dyno's shell leaves
+  # a .profile.d script's background jobs, then becomes the supervisor.
+  start_via_python <<PY
+import os, subprocess, sys
+os.environ["SOLODYNO_GRACE"] = "2"
+subprocess.Popen([sys.executable, "$BP_DIR/test/stubs/signal_recorder.py", "$W/polite"])
+subprocess.Popen(["bash", "-c", "trap '' TERM; echo \$\$ >$W/deaf.pid; while :; do sleep 0.1; done"])
+os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])
+PY
+  wait_exit
+  [ "$SUP_STATUS" -eq 3 ]
+  run cat "$W/polite.sigs"
+  assert_line --index 0 SIGTERM
+  local deaf
+  deaf=$(cat "$W/deaf.pid")
+  run cat "$W/err"
+  assert_output --regexp "[0-9]+ process(es)? already running under solodyno run"
+  assert_output --regexp "every member has stopped; waiting for [0-9]+ process(es)? outside them, which got SIGTERM: (.*, )?$deaf \(bash -c trap '' TERM; echo"
+  assert_output --regexp "grace period over \(2 s\): SIGKILL to what is left of processes outside the members: (.*, )?$deaf \(bash"
+  run ended "$deaf"
+  assert_success
+}
+
+@test "run: a .profile.d background loop on a dyno started by bin/local is stopped with the dyno when a member crashes (item 8)" {
+  use_fixture rails-generic
+  printf 'web: solodyno run Procfile.web\n' >"$APP/Procfile"
+  printf 'app: puma -C config/puma.rb\ncrash: sleep 2; exit 4\n' >"$APP/Procfile.web"
+  mkdir -p "$APP/.profile.d"
+  # Like heroku/metrics' agent loop: `(while true; do agentmon ...; sleep 1; done) &`.
+  cat >"$APP/.profile.d/zz-agent.sh" <<SH
+(while true; do sleep $S3; done) &
+echo \$! >"$W/agent.pid"
+SH
+  compile_app
+  assert_success
+  start_dyno web -e "SOLODYNO_RUN_DIR=$SOLODYNO_RUN_DIR"
+  DYNO_STATUS=0
+  wait "$DYNO_LAUNCHER" || DYNO_STATUS=$?
+  [ "$DYNO_STATUS" -eq 4 ]
+  run cat "$DYNO_OUT"
+  assert_output --regexp "already running under solodyno run .*: (.*, )?$(cat "$W/agent.pid") \(bash"
+  assert_output --partial "solodyno: crash exited with status 4, which ends the dyno; stopping the others"
+  refute_output --partial "SIGKILL to"
+  refute_output --partial "processes left after"
+  run alive "sleep $S3"
+  assert_failure
+}
+
+@test "run: one member that exits ends the dyno, and the log says so without 'the others' (item 10)" {
+  echo "only: sleep 0.2; exit 3" | web_file
+  supervise
+  [ "$SUP_STATUS" -eq 3 ]
+  run cat "$W/err"
+  assert_output "solodyno: only exited with status 3, which ends the dyno"
+  echo "only: true" | web_file
+  supervise
+  [ "$SUP_STATUS" -eq 0 ]
+  run cat "$W/err"
+  assert_output "solodyno: only exited with status 0, which ends the dyno (a member is expected to run until the dyno stops)"
+  # A signal to the supervisor names the member, not "every member".
+  echo "only: exec sleep $S1" | web_file
+  start_supervisor
+  wait_until 10 alive "sleep $S1"
+  kill -TERM "$SUP"
+  wait_exit
+  run cat "$W/err"
+  assert_output --partial "SIGTERM received: stopping (SIGTERM to only, SIGKILL after 28 s)"
+  assert_output --partial "only stopped (SIGTERM)"
+}
+
+@test "run: a second SIGINT (Ctrl-C) kills what is left at once; a second SIGTERM does not (item 11)" {
+  { echo "deaf: trap '' INT TERM; echo \$\$ >$W/deaf.pid; while :; do sleep 0.1; done"
+    echo "other: trap '' INT TERM; while :; do sleep 0.1; done"
+  } | web_file
+  start_supervisor SOLODYNO_GRACE=300
+  wait_until 10 test -s "$W/deaf.pid"
+  kill -INT "$SUP"
+  wait_until 10 grep -q "SIGINT received" "$W/err"
+  kill -TERM "$SUP"
+  wait_until 10 grep -q "SIGTERM again: already stopping" "$W/err"
+  run ended "$SUP"
+  assert_failure
+  kill -INT "$SUP"
+  wait_exit
+  [ "$SUP_STATUS" -eq 130 ]
+  run cat "$W/err"
+  assert_output --partial "SIGINT again: SIGKILL to everything left now (a second Ctrl-C does not wait for the grace period)"
+  assert_output --partial "deaf was killed by SIGKILL (the grace period was cut short)"
+}
+
+@test "run: at a terminal, Ctrl-C twice stops several members that ignore it at once (item 11)" {
+  { echo "a: trap '' INT TERM; while :; do sleep 0.1; done"
+    echo "b: trap '' INT TERM; while :; do sleep 0.1; done"
+  } | web_file
+  run env SOLODYNO_GRACE=300 python3 "$BP_DIR/test/stubs/pty_drive.py" 'sleep:1' 'send:\x03' 'expect:SIGINT received' \
+    'send:\x03' -- "$SOLODYNO" run "$W/Procfile.web"
+  [ "$status" -eq 130 ]
+  assert_output --partial "SIGINT again: SIGKILL to everything left now"
+}

@@ -65,8 +65,12 @@ static void open_sink(struct sink *s, int fd)
 
 void outq_open_sinks(struct outq *q)
 {
+    struct stat out, err;
     open_sink(&q->sinks[1], 1);
     open_sink(&q->sinks[2], 2);
+    /* The same pipe, terminal or file (2>&1, or Heroku's log): one order. */
+    q->same_place = fstat(1, &out) == 0 && fstat(2, &err) == 0 && out.st_dev == err.st_dev &&
+                    out.st_ino == err.st_ino;
 }
 
 static ssize_t sink_write(struct sink *s, const char *p, size_t n)
@@ -148,12 +152,13 @@ void outq_note(struct outq *q, const char *fmt, ...)
         free(text);
 }
 
-static void pop_block(struct outq *q)
+/* Takes b = *link out of the queue (prev is the block before it, or NULL). */
+static void remove_block(struct outq *q, struct outq_block **link, struct outq_block *prev)
 {
-    struct outq_block *b = q->head;
-    q->head = b->next;
-    if (!q->head)
-        q->tail = NULL;
+    struct outq_block *b = *link;
+    *link = b->next;
+    if (q->tail == b)
+        q->tail = prev;
     q->queued -= b->len - b->start;
     if (q->spare)
         free(b);
@@ -173,17 +178,30 @@ static void sink_broke(struct outq *q, int fd, int err)
 
 bool outq_flush(struct outq *q)
 {
+    /* In order; but if fd 1 and 2 lead to different places, one that would
+     * block does not hold back the other (our notes still reach stderr while
+     * stdout's reader is stalled). Each fd's own order is kept. */
+    bool blocked[3] = {false, false, false};
     q->sinks[1].want_out = q->sinks[2].want_out = false;
-    while (q->head) {
-        struct outq_block *b = q->head;
+    struct outq_block **link = &q->head, *prev = NULL;
+    while (*link) {
+        struct outq_block *b = *link;
         struct sink *s = &q->sinks[b->fd];
+        if (blocked[b->fd]) {
+            prev = b;
+            link = &b->next;
+            continue;
+        }
         if (b->start < b->len && s->fd >= 0 && !s->broken) {
             ssize_t w = sink_write(s, b->data + b->start, b->len - b->start);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0 && errno == EAGAIN) {
                 s->want_out = true;
-                return false;
+                if (q->same_place)
+                    return false;
+                blocked[b->fd] = true;
+                continue;
             }
             if (w < 0) {
                 sink_broke(q, b->fd, errno);
@@ -196,9 +214,9 @@ bool outq_flush(struct outq *q)
         } else {
             q->dropped += b->len - b->start;
         }
-        pop_block(q);
+        remove_block(q, link, prev);
     }
-    return true;
+    return q->head == NULL;
 }
 
 void outq_drain(struct outq *q, int limit_ms)

@@ -11,7 +11,8 @@
  *
  * Why one queue for both fds: they usually lead to the same place (Heroku's
  * log router, a terminal), and a note saying that a member ended must come
- * after that member's last lines.
+ * after that member's last lines. When they lead to different places, a
+ * stalled one does not hold back the other.
  */
 #ifndef SOLODYNO_RUN_OUTQ_H
 #define SOLODYNO_RUN_OUTQ_H
@@ -45,6 +46,7 @@ struct outq {
     size_t queued;               /* bytes waiting */
     unsigned long long dropped;  /* bytes dropped on a broken sink */
     struct sink sinks[3];        /* [1] and [2] */
+    bool same_place;             /* fd 1 and 2 lead to the same file: one order */
 };
 
 /* Sets up sinks for our fd 1 and 2 (see run_outq.c for how each kind of file

@@ -188,10 +188,10 @@ void note_inherited(struct supervisor *sv)
     strbuf names = STRBUF_INIT;
     sv->n_inherited = name_outsiders(sv, &names);
     if (sv->n_inherited)
-        note(sv, "%zu process%s started before solodyno run %s its child%s (left by the shell "
-                 "that ran it, from .profile.d for one): %s; stopped with the dyno",
-             sv->n_inherited, sv->n_inherited == 1 ? "" : "es", sv->n_inherited == 1 ? "is" : "are",
-             sv->n_inherited == 1 ? "" : "ren", names.data);
+        note(sv, "%zu process%s already running under solodyno run (left by the shell that ran "
+                 "it, from .profile.d for one): %s; %s stopped with the dyno",
+             sv->n_inherited, sv->n_inherited == 1 ? "" : "es", names.data,
+             sv->n_inherited == 1 ? "it is" : "they are");
     sb_free(&names);
 }
 

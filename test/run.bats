@@ -686,7 +686,6 @@ PY
   # stdout: a pipe to that reader; stderr: $W/err.
   start_via_python <<PY
 import os, subprocess, sys
-os.environ.update({k: v for k, v in (a.split("=", 1) for a in "${*:-}".split())})
 r, w = os.pipe()
 subprocess.Popen([sys.executable, "$W/reader.py", "$W"], stdin=r)
 os.close(r)

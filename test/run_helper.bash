@@ -23,6 +23,14 @@ run_setup() {
 
 run_teardown() {
   if [[ -n "$SUP" ]]; then kill -KILL "$SUP" 2>/dev/null || true; fi
+  # A dyno a failed test left running: bin/local stops it as Heroku does.
+  if [[ -n "${DYNO_LAUNCHER:-}" ]] && kill -0 "$DYNO_LAUNCHER" 2>/dev/null; then
+    kill -TERM "$DYNO_LAUNCHER" 2>/dev/null || true
+    wait "$DYNO_LAUNCHER" 2>/dev/null || true
+  fi
+  # SIGKILL to the supervisor stops its members' shells (they get SIGTERM),
+  # not what those started: the rest of this test's processes.
+  pkill -KILL -f "signal_recorder.py $W/" 2>/dev/null || true
   pkill -KILL -f "sleep (0\.)?($S1|$S2|$S3|$S4)" 2>/dev/null || true
   if [[ -n "${REDIS_PID:-}" ]]; then
     kill -TERM "$REDIS_PID" 2>/dev/null || true

@@ -186,14 +186,14 @@ void proc_command_text(pid_t pid, char *space, size_t size)
     while (n > 0 && buf[n - 1] == '\0')
         n--;
     if (n <= 0) {
-        /* No command line (a zombie, a kernel thread): its name from stat. */
+        /* No command line (a zombie, a kernel thread): its name, bracketed
+         * as ps shows it. */
+        char comm[64];
         snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-        n = read_small(path, buf, sizeof buf);
-        while (n > 0 && buf[n - 1] == '\n')
-            n--;
-        snprintf(space, size, "[%.*s]", (int)(n > 0 ? n : 0), buf);
-        n = (ssize_t)strlen(space);
-        memcpy(buf, space, (size_t)n + 1);
+        ssize_t c = read_small(path, comm, sizeof comm);
+        while (c > 0 && comm[c - 1] == '\n')
+            c--;
+        n = snprintf(buf, sizeof buf, "[%.*s]", (int)(c > 0 ? c : 0), comm);
     }
     size_t out = 0;
     for (ssize_t i = 0; i < n && out + 1 < size; i++) {
@@ -202,7 +202,7 @@ void proc_command_text(pid_t pid, char *space, size_t size)
          * terminal control bytes from another program's arguments. */
         space[out++] = c == '\0' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
-    if (out + 1 >= size && size > 4 && n > (ssize_t)out)
+    if ((ssize_t)out < n && size > 4) /* cut: say so */
         memcpy(space + size - 4, "...", 3), out = size - 1;
     space[out] = '\0';
 }

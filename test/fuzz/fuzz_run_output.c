@@ -8,7 +8,9 @@
  * lines (over 10 KB) that split. The first FEEDS_MAX reads have the picked
  * sizes, the rest are full. Before the fix, a long line, about 253 short
  * ones and another long line in one read overflowed the splitter's iovec
- * array; this target found that in under three minutes from an empty corpus.
+ * array: run on that code, this target found it in two and a half minutes
+ * (216,000 runs) from an empty corpus; the seeds iovec-overflow* are such
+ * inputs.
  *
  * Checked: every output line is the prefix, then at most LOG_LINE_MAX bytes
  * in all, then a line end; read back without prefixes and without the line

@@ -92,10 +92,12 @@ static ssize_t sink_write(struct sink *s, const char *p, size_t n)
 static struct outq_block *new_block(struct outq *q, int fd)
 {
     struct outq_block *b = q->spare;
-    if (b)
-        q->spare = NULL;
-    else
+    if (b) {
+        q->spare = b->next;
+        q->n_spare--;
+    } else {
         b = xrealloc(NULL, sizeof *b);
+    }
     b->next = NULL;
     b->fd = fd;
     b->start = b->len = 0;
@@ -126,6 +128,19 @@ static void append(struct outq *q, int fd, const char *data, size_t len)
 void outq_append3(struct outq *q, int fd, const char *a, size_t alen, const char *b, size_t blen,
                   const char *c, size_t clen)
 {
+    size_t total = alen + blen + clen;
+    struct outq_block *t = q->tail;
+    if (total <= OUTQ_BLOCK && (!t || t->fd != fd || OUTQ_BLOCK - t->len < total))
+        t = new_block(q, fd); /* whole in one block: the common case, below */
+    if (total <= OUTQ_BLOCK) {
+        char *dst = t->data + t->len;
+        memcpy(dst, a, alen);
+        memcpy(dst + alen, b, blen);
+        memcpy(dst + alen + blen, c, clen);
+        t->len += total;
+        q->queued += total;
+        return;
+    }
     append(q, fd, a, alen);
     append(q, fd, b, blen);
     append(q, fd, c, clen);
@@ -160,10 +175,15 @@ static void remove_block(struct outq *q, struct outq_block **link, struct outq_b
     if (q->tail == b)
         q->tail = prev;
     q->queued -= b->len - b->start;
-    if (q->spare)
+    if (q->n_spare < OUTQ_SPARE_BLOCKS) {
+        /* Kept: under load blocks are needed again at once, and freeing
+         * them would make the heap shrink and grow at every read. */
+        b->next = q->spare;
+        q->spare = b;
+        q->n_spare++;
+    } else {
         free(b);
-    else
-        q->spare = b; /* kept: under load a block is needed again at once */
+    }
 }
 
 /* A sink failed for good: say so once (on the other one, if stdout broke)
@@ -240,6 +260,16 @@ void outq_each(const struct outq *q, void (*fn)(void *ctx, int fd, const char *d
             fn(ctx, b->fd, b->data + b->start, b->len - b->start);
 }
 
+void outq_release_spares(struct outq *q)
+{
+    while (q->spare) {
+        struct outq_block *b = q->spare;
+        q->spare = b->next;
+        free(b);
+    }
+    q->n_spare = 0;
+}
+
 void outq_free(struct outq *q)
 {
     while (q->head) {
@@ -248,8 +278,7 @@ void outq_free(struct outq *q)
         free(b);
     }
     q->tail = NULL;
-    free(q->spare);
-    q->spare = NULL;
+    outq_release_spares(q);
     q->queued = 0;
     for (int fd = 1; fd <= 2; fd++)
         if (q->sinks[fd].own)

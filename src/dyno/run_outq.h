@@ -29,6 +29,10 @@
  * line end) always fits in one. */
 #define OUTQ_BLOCK (32 * 1024)
 
+/* Blocks kept for reuse once written, while output flows: what one read's
+ * lines fill. */
+#define OUTQ_SPARE_BLOCKS 2
+
 struct outq_block;
 
 /* Where fd 1 or 2 is written: a descriptor of its own, non-blocking. */
@@ -43,6 +47,7 @@ struct sink {
 
 struct outq {
     struct outq_block *head, *tail, *spare;
+    size_t n_spare;
     size_t queued;               /* bytes waiting */
     unsigned long long dropped;  /* bytes dropped on a broken sink */
     struct sink sinks[3];        /* [1] and [2] */
@@ -72,6 +77,9 @@ void outq_drain(struct outq *q, int limit_ms);
 /* Calls fn for each queued piece of bytes, in order (for tests and fuzzing). */
 void outq_each(const struct outq *q, void (*fn)(void *ctx, int fd, const char *data, size_t len),
                void *ctx);
+
+/* Frees the blocks kept for reuse. */
+void outq_release_spares(struct outq *q);
 
 void outq_free(struct outq *q);
 

@@ -17,10 +17,11 @@
  * ourselves at that size, prefix included, keeps every piece prefixed. */
 #define LOG_LINE_MAX 10000
 
-/* One read() from a member takes up to this much: big enough for few system
- * calls under load, small enough for a small process. It must exceed
- * LOG_LINE_MAX, so an unfinished line always fits with room to spare. */
-#define READ_SIZE (32 * 1024)
+/* One read() from a member takes up to this much: half its pipe, so a busy
+ * member costs few system calls (the buffer exists only during a burst of
+ * output: output_release() frees it). It must exceed LOG_LINE_MAX, so an
+ * unfinished line always fits with room to spare. */
+#define READ_SIZE (128 * 1024)
 
 /* Where prefixed lines go. */
 struct output {

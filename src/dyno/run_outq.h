@@ -25,13 +25,16 @@
 /* Past this many bytes waiting, members' pipes are no longer read. */
 #define OUTQ_BACKLOG_MAX (256 * 1024)
 
-/* Bytes per block of the queue. A whole output line (LOG_LINE_MAX plus its
- * line end) always fits in one. */
-#define OUTQ_BLOCK (32 * 1024)
+/* Bytes per block of the queue: a read's lines fill about two. A whole
+ * output line (LOG_LINE_MAX plus its line end) always fits in one. */
+#define OUTQ_BLOCK (64 * 1024)
+
+/* At most this many blocks of one fd go in one write (writev). */
+#define OUTQ_GATHER 8
 
 /* Blocks kept for reuse once written, while output flows: what one read's
  * lines fill. */
-#define OUTQ_SPARE_BLOCKS 2
+#define OUTQ_SPARE_BLOCKS 4
 
 struct outq_block;
 

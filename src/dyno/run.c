@@ -48,10 +48,12 @@
  *   run_outq.c     the bounded output queue and its non-blocking writes
  *   run_state.c    the state file that `solodyno signal` (cmd_signal.c) reads
  *   run_util.c     the clock, notes, and the wording of log lines
- * A member has its own stop deadline, so stopping one member (to restart it
- * in place: stop_member(), then spawn_member() and state_write() once its
- * group is gone) and starting one later (MEMBER_NOT_STARTED until its time:
- * finished() already waits for it) fit the same loop: put the time in
+ * A member has its own stop deadline, so stopping one member to restart it in
+ * place (stop_member(): its end is then logged as asked, not as the end of
+ * the dyno; it stays MEMBER_STOPPING, and so in every stop and SIGKILL, until
+ * its group is gone; then MEMBER_NOT_STARTED, which finished() waits for,
+ * until spawn_member() and state_write()) and starting one later
+ * (MEMBER_NOT_STARTED until its time) fit the same loop: put the time in
  * next_wakeup() and act on it in run_due(); a periodic task (a memory sample
  * every N seconds) is one more time in next_wakeup() and a call in run_due().
  */

@@ -128,8 +128,9 @@ int run_state_read_all(struct run_state **states, size_t *n)
     *states = NULL;
     *n = 0;
     struct stat st;
-    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        return -1;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 077))
+        return -1; /* as for writing: only a private directory of ours */
     DIR *d = opendir(dir);
     if (!d)
         return -1;

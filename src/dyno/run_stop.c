@@ -10,7 +10,9 @@
  * script's background agent becomes our child when the dyno's shell execs us)
  * and orphans that left their group. Each process gets the stop signal once:
  * Heroku sends SIGTERM to every process itself, and a second one must not cut
- * anybody's shutdown short.
+ * anybody's shutdown short. (A member stopped alone reaches its group and
+ * the descendants still below it; an orphan that left its group has lost
+ * that tie, and only the dyno's stop reaches it.)
  */
 #include <errno.h>
 #include <signal.h>
@@ -225,7 +227,10 @@ static void member_ended(struct supervisor *sv, struct member *m, int status)
         tcsetpgrp(STDIN_FILENO, sv->own_pgrp);
         m->has_terminal = false;
     }
-    if (sv->stop_signal) {
+    if (sv->stop_signal || m->state == MEMBER_STOPPING) {
+        /* Asked to stop: with the dyno, or alone (to be restarted in place,
+         * by whoever called stop_member(): it starts the member again once
+         * its group is gone). */
         describe_stopped(sv, m, status, text, sizeof text);
         note(sv, "%s", text);
         return;

@@ -125,6 +125,7 @@ void begin_stop(struct supervisor *sv, int sig, int exit_status)
         stop_member_in(sv, &t, &sv->members[i], sig, sv->deadline_ms);
     signal_outside(sv, &t, sv->self, sig);
     proc_table_free(&t);
+    sv->last_scan_ms = now_ms(); /* the next look for new processes: in STOP_POLL_MS */
 }
 
 /* SIGKILL to every member group and every outsider, now. */

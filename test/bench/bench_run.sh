@@ -15,7 +15,9 @@
 #     dumb-init do) against prefixed (one more pipe: member -> solodyno ->
 #     reader). The CPU time solodyno itself spends is steadier than wall time
 #     on a shared machine.
-# Medians; the machine is shared, so nothing here passes or fails on a number.
+# Medians of interleaved rounds (one run of each command per round, so the
+# load of a shared machine drifts evenly over them); nothing here passes or
+# fails on a number.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -162,19 +164,24 @@ def stop_latency(cmd, procs):
     return elapsed, p.returncode
 
 
-print("SIGTERM to exit, 3 members that exit at once on SIGTERM, 21 runs (ms):")
-latency = {}
-for label, cmd, procs, _ in commands(3):
-    if label == "bash one-liner":
-        continue  # bash in `wait -n` dies of SIGTERM and leaves its members running
-    times, codes = [], set()
-    for _ in range(21):
+# Interleaved (one run of each command per round): on a shared machine the
+# load drifts, and runs in blocks would hand the drift to one command.
+ROUNDS = 41
+rows = [r for r in commands(3) if r[0] != "bash one-liner"]  # bash in `wait -n` dies of
+# SIGTERM and leaves its members running: nothing to compare
+times = {label: [] for label, *_ in rows}
+codes = {label: set() for label, *_ in rows}
+for _ in range(ROUNDS):
+    for label, cmd, procs, _w in rows:
         ms, code = stop_latency(cmd, procs)
-        times.append(ms)
-        codes.add(code)
-    latency[label] = statistics.median(times)
-    print(f"  {label:<28} median {latency[label]:6.2f}  (min {min(times):.2f}, max {max(times):.2f}; "
-          f"exit {'/'.join(str(c) for c in sorted(codes))})")
+        times[label].append(ms)
+        codes[label].add(code)
+print(f"SIGTERM to exit, 3 members that exit at once on SIGTERM, {ROUNDS} interleaved rounds (ms):")
+latency = {}
+for label, t in times.items():
+    latency[label] = statistics.median(t)
+    print(f"  {label:<28} median {latency[label]:6.2f}  (min {min(t):.2f}, max {max(t):.2f}; "
+          f"exit {'/'.join(str(c) for c in sorted(codes[label]))})")
 for label in latency:
     if label != "solodyno run":
         print(f"  ratio solodyno run / {label}: {latency['solodyno run'] / latency[label]:.2f}")
@@ -193,26 +200,35 @@ bytes=$(stat -c %s "$tmp/lines")
 # Two members, as on a dyno: one writes the data, the other only waits (and is
 # stopped when the first ends). The dyno's log reader is `cat`.
 printf 'writer: cat %s\nidle: sleep %s\n' "$tmp/lines" "$((300000 + RANDOM * 4))" >"$tmp/Procfile.tput"
-hyperfine --runs 21 --warmup 2 --export-json "$tmp/tput.json" \
-  -n "cat | cat" "cat '$tmp/lines' | cat >/dev/null" \
-  -n "prefixed, to /dev/null" "'$SOLODYNO' run '$tmp/Procfile.tput' >/dev/null 2>&1; true" \
-  -n "unprefixed, to a reader" "SOLODYNO_PREFIX=0 '$SOLODYNO' run '$tmp/Procfile.tput' 2>/dev/null | cat >/dev/null; true" \
-  -n "prefixed, to a reader" "'$SOLODYNO' run '$tmp/Procfile.tput' 2>/dev/null | cat >/dev/null; true" >/dev/null 2>&1
 # CPU time of the supervisor alone (perf counts no child with --no-inherit).
 cpu_ms=""
 if command -v perf >/dev/null && perf stat --no-inherit -x, -e task-clock true >/dev/null 2>&1; then
   perf stat --no-inherit -x, -r 11 -e task-clock -o "$tmp/perf.csv" "$SOLODYNO" run "$tmp/Procfile.tput" >/dev/null 2>&1
   cpu_ms=$(grep task-clock "$tmp/perf.csv" | cut -d, -f1)
 fi
-python3 - "$tmp/tput.json" "$lines" "$bytes" "$cpu_ms" <<'PY'
-import json, sys
-results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-lines, size, cpu = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-print(f"throughput, {lines} lines of 100 bytes ({size / 1e6:.0f} MB), median of 21 runs:")
-for name, r in results.items():
-    t = r["median"]
+# Interleaved rounds, as above; hyperfine runs each command in one block.
+python3 - "$SOLODYNO" "$tmp" "$lines" "$bytes" "$cpu_ms" <<'PY'
+import os, statistics, subprocess, sys, time
+solodyno, tmp, lines, size, cpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+data, procfile = os.path.join(tmp, "lines"), os.path.join(tmp, "Procfile.tput")
+commands = {
+    "cat | cat": f"cat '{data}' | cat >/dev/null",
+    "prefixed, to /dev/null": f"'{solodyno}' run '{procfile}' >/dev/null 2>&1",
+    "unprefixed, to a reader": f"SOLODYNO_PREFIX=0 '{solodyno}' run '{procfile}' 2>/dev/null | cat >/dev/null",
+    "prefixed, to a reader": f"'{solodyno}' run '{procfile}' 2>/dev/null | cat >/dev/null",
+}
+ROUNDS = 15
+times = {name: [] for name in commands}
+for round_ in range(ROUNDS + 1):
+    for name, cmd in commands.items():
+        t0 = time.monotonic()
+        subprocess.run(["bash", "-c", cmd])
+        if round_:  # the first round warms the caches
+            times[name].append(time.monotonic() - t0)
+med = {name: statistics.median(t) for name, t in times.items()}
+print(f"throughput, {lines} lines of 100 bytes ({size / 1e6:.0f} MB), median of {ROUNDS} interleaved rounds:")
+for name, t in med.items():
     print(f"  {name:<28} {t * 1000:7.1f} ms  {size / t / 1e6:7.0f} MB/s")
-med = {k: r["median"] for k, r in results.items()}
 print(f"  ratio prefixed / unprefixed, one pipe each way (issue 13's measure): "
       f"{med['cat | cat'] / med['prefixed, to /dev/null']:.2f}")
 print(f"  ratio prefixed / unprefixed, to a reader through a pipe: "

@@ -1,0 +1,159 @@
+/* Unit tests of finding each member's processes and adding up their memory:
+ * real processes forked here, arranged as members' trees are on a dyno. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dyno/member_memory.h"
+#include "unit.h"
+
+static void touch_mb(size_t mb)
+{
+    volatile char *p = malloc(mb << 20); /* volatile: the writes must happen */
+    for (size_t i = 0; p && i < mb << 20; i += 4096)
+        p[i] = 1;
+}
+
+static void say(int fd)
+{
+    if (write(fd, "x", 1) != 1)
+        _exit(3);
+}
+
+static void hear(int fd)
+{
+    char c;
+    if (read(fd, &c, 1) != 1)
+        _exit(4);
+}
+
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *close_paren = strrchr(buf, ')');
+    int ppid = -1;
+    if (close_paren)
+        sscanf(close_paren + 2, "%*c %d", &ppid);
+    return ppid;
+}
+
+int main(void)
+{
+    CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    int ready[2], go[2];
+    CHECK(pipe(ready) == 0 && pipe(go) == 0);
+
+    /* Member A: a group of its own, a child with 32 MB, an orphan left by a
+     * child that exited (re-parented to us, still in A's group), and a child
+     * that left the group (setsid) and whose own child outlives it. */
+    pid_t a = fork();
+    if (a == 0) {
+        setpgid(0, 0);
+        if (fork() == 0) {
+            touch_mb(32);
+            say(ready[1]);
+            pause();
+        }
+        if (fork() == 0) {
+            if (fork() == 0) {
+                say(ready[1]);
+                pause();
+            }
+            _exit(0); /* its child is orphaned */
+        }
+        if (fork() == 0) {
+            setsid();
+            if (fork() == 0) {
+                touch_mb(8);
+                say(ready[1]);
+                pause();
+            }
+            hear(go[0]);
+            _exit(0);
+        }
+        say(ready[1]);
+        for (;;)
+            pause();
+    }
+    setpgid(a, a);
+    /* Member B: one process, 16 MB. */
+    pid_t b = fork();
+    if (b == 0) {
+        setpgid(0, 0);
+        touch_mb(16);
+        say(ready[1]);
+        pause();
+    }
+    setpgid(b, b);
+    /* A child of ours in no member's group. */
+    pid_t other = fork();
+    if (other == 0) {
+        setpgid(0, 0);
+        say(ready[1]);
+        pause();
+    }
+    for (int i = 0; i < 5; i++)
+        hear(ready[0]);
+
+    /* Wait for the orphan to be re-parented to us. */
+    for (int i = 0; i < 200; i++) {
+        int status;
+        pid_t r = waitpid(-1, &status, WNOHANG);
+        (void)r;
+        usleep(10000);
+    }
+
+    struct member_walk w = {0};
+    pid_t groups[3] = {a, b, 0};
+    struct member_memory out[3], others;
+    member_memory_sample(&w, groups, 3, out, &others);
+    /* A, its 32 MB child, the orphan in its group, the setsid child and its child */
+    CHECK(out[0].procs == 5);
+    CHECK(out[0].pss_kb >= 40 * 1024 && out[0].rss_kb >= out[0].pss_kb);
+    CHECK(out[1].procs == 1 && out[1].pss_kb >= 16 * 1024);
+    CHECK(out[2].procs == 0 && out[2].pss_kb == 0);
+    CHECK(others.procs == 1);
+
+    /* The setsid child exits: its child is ours now, in no member's group,
+     * and still counts for A, where the previous sample saw it. */
+    say(go[1]);
+    pid_t orphan = 0;
+    for (int i = 0; i < 500 && !orphan; i++) {
+        waitpid(-1, NULL, WNOHANG);
+        usleep(10000);
+        for (size_t k = 0; k < w.n; k++)
+            if (w.owners[k] == 0 && parent_of(w.pids[k]) == getpid() && getpgid(w.pids[k]) != a &&
+                w.pids[k] != a)
+                orphan = w.pids[k];
+    }
+    CHECK(orphan > 0);
+    member_memory_sample(&w, groups, 3, out, &others);
+    CHECK(out[0].procs == 4 && out[0].pss_kb >= 40 * 1024);
+    CHECK(others.procs == 1);
+
+    /* A member not running counts nothing; its processes go to others, as
+     * does the orphan once the previous sample is forgotten. */
+    groups[1] = 0;
+    w.n = 0; /* forget the previous sample */
+    member_memory_sample(&w, groups, 3, out, &others);
+    CHECK(out[1].procs == 0 && others.procs == 3);
+
+    member_walk_free(&w);
+    kill(-a, SIGKILL);
+    kill(-b, SIGKILL);
+    kill(-other, SIGKILL);
+    if (orphan > 0)
+        kill(orphan, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0)
+        ;
+    UNIT_DONE();
+}

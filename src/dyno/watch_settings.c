@@ -276,10 +276,10 @@ void watch_explain(const char *(*lookup)(const char *), const char *app_dir,
             sb_printf(out, "  guard    no member to restart on this dyno (%s)\n",
                       s.restart_default ? "none runs Sidekiq" : "SOLODYNO_MEMORY_RESTART");
         else
-            sb_printf(out, "  guard    restarts the biggest of %s in place when the dyno stays at or "
+            sb_printf(out, "  guard    restarts %s%s in place when the dyno stays at or "
                            "over %u %% of %llu MB for %u samples (%s), at most once per member per "
                            "10 minutes (%s)\n",
-                      who.data, l.guard_pct, l.quota / MB, WATCH_OVER_SAMPLES, l.guard_why,
+                      strchr(who.data, ',') ? "the biggest of " : "", who.data, l.guard_pct, l.quota / MB, WATCH_OVER_SAMPLES, l.guard_why,
                       s.restart_default ? "the members that run Sidekiq: SOLODYNO_MEMORY_RESTART"
                                         : "SOLODYNO_MEMORY_RESTART");
         sb_free(&who);

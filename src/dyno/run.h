@@ -1,0 +1,93 @@
+/* solodyno run's parts, shared by the files of src/dyno/run*.c. The structure
+ * is described at the top of run.c. */
+#ifndef SOLODYNO_RUN_H
+#define SOLODYNO_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/procfile.h"
+#include "dyno/run_output.h"
+
+/* Heroku kills a dyno 30 s after SIGTERM; Sidekiq needs 25 s to finish or put
+ * back its jobs. 28 s leaves it that, plus a moment for our SIGKILL to land. */
+#define DEFAULT_GRACE_MS 28000UL
+#define MAX_GRACE_MS (3600UL * 1000)
+
+/* While stopping, how often to look for member groups whose last process was
+ * not our child (we get no SIGCHLD for those). */
+#define STOP_POLL_MS 100
+
+/* What a member is doing. */
+enum member_state {
+    MEMBER_NOT_STARTED, /* not forked yet */
+    MEMBER_RUNNING,     /* started, not asked to stop */
+    MEMBER_STOPPING,    /* sent its stop signal; SIGKILL at stop_deadline_ms */
+};
+
+struct member {
+    const char *name;    /* both point into the parsed Procfile.web */
+    const char *command;
+    char *prefix;        /* "name    | ", padded to the longest name */
+    size_t prefix_len;
+
+    enum member_state state;
+    pid_t pid;           /* the `bash -c` process, also its process group id */
+    bool running;        /* its shell was started and is not yet reaped */
+    bool group_alive;    /* a process of its group may still be alive */
+    long long stop_deadline_ms; /* MEMBER_STOPPING: when SIGKILL is due */
+    bool killed;         /* SIGKILL was sent to its group */
+
+    struct stream out, err;
+};
+
+struct supervisor {
+    struct member *members;
+    size_t n;
+    bool prefix;              /* members' output goes through our pipes */
+    unsigned long grace_ms;
+    int sigfd;                /* reads the signals blocked in `handled` */
+    sigset_t handled;
+    int devnull;              /* every member's stdin */
+
+    int stop_signal;          /* what the members were sent; 0 while running */
+    int exit_status;          /* decided by whatever began the stop */
+    long long deadline_ms;    /* the dyno's SIGKILL time, once stopping */
+    bool killed;              /* SIGKILL was sent at the dyno's deadline */
+    bool strays_signalled;    /* processes that left the member groups got stop_signal */
+
+    struct output out;
+};
+
+/* run_util.c */
+long long now_ms(void);
+const char *signal_name(int sig, char *space, size_t size);
+int exit_code_of(int wait_status);
+const char *seconds_text(unsigned long ms, char *space, size_t size);
+void describe_end(int wait_status, char *space, size_t size);
+
+/* run_config.c: SOLODYNO_GRACE, SOLODYNO_PREFIX, the members of FILE. */
+int read_settings(struct supervisor *sv, int *prefix_setting);
+int load_members(struct supervisor *sv, const char *file, struct procfile *pf);
+void make_prefixes(struct supervisor *sv);
+
+/* run_signals.c */
+int set_up_signals(struct supervisor *sv);
+void read_signals(struct supervisor *sv);
+
+/* run_spawn.c */
+int spawn_member(struct supervisor *sv, struct member *m);
+
+/* run_stop.c: the one place that stops members, and reaping. */
+void begin_stop(struct supervisor *sv, int sig, int exit_status);
+void stop_member(struct supervisor *sv, struct member *m, int sig, long long deadline_ms);
+void signal_members(struct supervisor *sv, int sig);
+void reap_children(struct supervisor *sv);
+void check_groups(struct supervisor *sv);
+void enforce_deadlines(struct supervisor *sv);
+bool finished(struct supervisor *sv);
+void stop_wording(const struct supervisor *sv, int sig, char *space, size_t size);
+
+#endif

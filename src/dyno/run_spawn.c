@@ -1,0 +1,116 @@
+/* Starting a member: `bash -c COMMAND` in its own process group, with what a
+ * freshly started program expects (default signal handling, an empty mask,
+ * /dev/null as stdin). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dyno/run.h"
+
+/* In a new member, before exec: what a freshly started program expects. */
+static void reset_signals_for_child(void)
+{
+    sigset_t none;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (sig >= 32 && sig < SIGRTMIN) {
+            /* glibc keeps these two for itself and refuses to touch them, yet
+             * a parent can leave them ignored (GNU make does). The system
+             * call resets them: an all-zero kernel sigaction is SIG_DFL, no
+             * flags, empty mask, whatever the architecture's layout. */
+            unsigned long dfl[8] = {0};
+            syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
+        } else {
+            signal(sig, SIG_DFL);
+        }
+    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int make_pipe(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    /* Only our end is non-blocking: the member's end stays as programs expect. */
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+/* The child side of a member, between fork and exec: never returns. */
+static void become_member(const struct supervisor *sv, const struct member *m, pid_t supervisor,
+                          int out_w, int err_w)
+{
+    /* Its own process group: a signal to the group reaches whatever the
+     * command starts (Puma's workers, a shell's children), and nothing else. */
+    setpgid(0, 0);
+    /* If we die without stopping it (a crash, SIGKILL from outside), it gets
+     * SIGTERM instead of running on unsupervised. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != supervisor)
+        _exit(143);
+    reset_signals_for_child();
+
+    /* stdin: a member in a background group must never stop on terminal input. */
+    dup2(sv->devnull, STDIN_FILENO);
+    if (out_w >= 0) {
+        dup2(out_w, STDOUT_FILENO);
+        dup2(err_w, STDERR_FILENO);
+    }
+    /* $0 is the member's name, so the shell's own errors say which member. */
+    char *argv[] = {"bash", "-c", (char *)m->command, (char *)m->name, NULL};
+    execvp("bash", argv);
+    argv[0] = "sh";
+    execv("/bin/sh", argv);
+    static const char msg[] = "solodyno: error: cannot run bash or /bin/sh\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        /* nothing left to tell */
+    }
+    _exit(127);
+}
+
+int spawn_member(struct supervisor *sv, struct member *m)
+{
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+
+    if (sv->prefix && (make_pipe(out) != 0 || make_pipe(err) != 0)) {
+        msg_error("cannot start %s: pipe: %s", m->name, strerror(errno));
+        goto fail;
+    }
+    pid_t supervisor = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        msg_error("cannot start %s: fork: %s", m->name, strerror(errno));
+        goto fail;
+    }
+    if (pid == 0)
+        become_member(sv, m, supervisor, out[1], err[1]);
+
+    /* Also here, so the group exists before we might signal it. */
+    setpgid(pid, pid);
+    m->pid = pid;
+    m->state = MEMBER_RUNNING;
+    m->running = m->group_alive = true;
+    if (sv->prefix) {
+        close(out[1]);
+        close(err[1]);
+        m->out.fd = out[0];
+        m->err.fd = err[0];
+    }
+    return 0;
+
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0)
+            close(out[i]);
+        if (err[i] >= 0)
+            close(err[i]);
+    }
+    return -1;
+}

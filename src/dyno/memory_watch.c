@@ -82,8 +82,9 @@ void memory_watch_init(struct memory_watch *w, const struct watch_settings *s,
             sb_printf(&line, "restarts %s at %u %% for %u samples", allowed.data,
                       w->limits.guard_pct, WATCH_OVER_SAMPLES);
     }
-    msg_note("memory: %s (sampled every %lu.%lu s)", line.data, w->sample_ms / 1000,
-             w->sample_ms % 1000 / 100);
+    char every[32];
+    msg_note("memory: %s (sampled every %s)", line.data,
+             watch_seconds_text(w->sample_ms, every, sizeof every));
     sb_free(&line);
     sb_free(&allowed);
 }
@@ -133,10 +134,11 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
             w->members[i].restarted_ms = now;
             w->used_before = used;
         } else {
-            msg_note("memory %s, at or over %u %% for %u samples; %s was restarted %lld min ago and "
+            long long ago = (now - m->restarted_ms) / 1000;
+            msg_note("memory %s, at or over %u %% for %u samples; %s was restarted %lld %s ago and "
                      "is not restarted again within 10 minutes (a restart loop is worse than R14)",
                      text.data, w->limits.guard_pct, WATCH_OVER_SAMPLES, m->name,
-                     (now - m->restarted_ms) / 60000);
+                     ago < 120 ? ago : ago / 60, ago < 120 ? "s" : "min");
         }
         sb_free(&text);
     }

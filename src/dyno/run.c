@@ -71,6 +71,9 @@ static long long next_wakeup(const struct supervisor *sv)
     }
     if (sv->stop_signal && !sv->killed && (next < 0 || sv->deadline_ms < next))
         next = sv->deadline_ms;
+    long long watch = watch_next_wakeup(sv); /* boot order, memory samples */
+    if (watch >= 0 && (next < 0 || watch < next))
+        next = watch;
     /* While stopping, a group whose last process was not our child ends
      * without a SIGCHLD for us: look again now and then. */
     if (sv->stop_signal) {
@@ -87,7 +90,10 @@ static int poll_timeout(const struct supervisor *sv)
     if (next < 0)
         return -1;
     long long left = next - now_ms();
-    return left < 0 ? 0 : left > STOP_POLL_MS ? STOP_POLL_MS : (int)left;
+    /* While stopping, wake at least every STOP_POLL_MS; otherwise sleep until
+     * what is due (a memory sample 20 s away must not cost 200 wakeups). */
+    long long cap = sv->stop_signal ? STOP_POLL_MS : 24LL * 3600 * 1000;
+    return left < 0 ? 0 : left > cap ? (int)cap : (int)left;
 }
 
 /* What is due at this turn of the loop. */
@@ -95,6 +101,7 @@ static void run_due(struct supervisor *sv)
 {
     enforce_deadlines(sv);
     check_groups(sv);
+    watch_run_due(sv); /* after check_groups: a restarting member whose group is gone starts again */
 }
 
 static void supervise(struct supervisor *sv)
@@ -221,20 +228,18 @@ int cmd_run(int argc, char **argv)
     if (enter_app_dir(file) != 0)
         goto out;
 
-    for (size_t i = 0; i < sv.n; i++) {
-        if (spawn_member(&sv, &sv.members[i]) != 0) {
-            /* Stop what did start (members not started have no group to
-             * signal); there is no dyno without every member. */
-            begin_stop(&sv, SIGTERM, 1);
-            break;
-        }
-    }
+    /* In file order; those after the member that binds $PORT may wait for
+     * it (boot_order.c). One that cannot start stops what did (members not
+     * started have no group to signal): there is no dyno without every member. */
+    watch_start(&sv, &pf);
+    watch_start_members(&sv);
     supervise(&sv);
     if (sv.prefix)
         drain_output(&sv);
     rc = sv.exit_status;
 
 out:
+    watch_free(&sv);
     free_supervisor(&sv);
     procfile_free(&pf);
     return rc;

@@ -9,7 +9,10 @@
 #include <sys/types.h>
 
 #include "common/procfile.h"
+#include "dyno/boot_order.h"
+#include "dyno/memory_watch.h"
 #include "dyno/run_output.h"
+#include "dyno/watch_settings.h"
 
 /* Heroku kills a dyno 30 s after SIGTERM; Sidekiq needs 25 s to finish or put
  * back its jobs. 28 s leaves it that, plus a moment for our SIGKILL to land. */
@@ -39,6 +42,7 @@ struct member {
     bool group_alive;    /* a process of its group may still be alive */
     long long stop_deadline_ms; /* MEMBER_STOPPING: when SIGKILL is due */
     bool killed;         /* SIGKILL was sent to its group */
+    bool restarting;     /* stopped by the memory guard: starts again once its group is gone */
 
     struct stream out, err;
 };
@@ -59,6 +63,14 @@ struct supervisor {
     bool strays_signalled;    /* processes that left the member groups got stop_signal */
 
     struct output out;
+
+    /* run_watch.c: the memory watch and the boot order (issue 16) */
+    struct watch_settings watch_settings;
+    struct memory_watch watch;
+    struct boot_order boot;
+    const char **names;       /* the members' names, for their log lines */
+    pid_t *groups;            /* per member, scratch for each sample */
+    bool *restartable;
 };
 
 /* run_util.c */
@@ -89,5 +101,12 @@ void check_groups(struct supervisor *sv);
 void enforce_deadlines(struct supervisor *sv);
 bool finished(struct supervisor *sv);
 void stop_wording(const struct supervisor *sv, int sig, char *space, size_t size);
+
+/* run_watch.c: the memory watch and boot order in the loop. */
+void watch_start(struct supervisor *sv, const struct procfile *pf);
+void watch_start_members(struct supervisor *sv);
+long long watch_next_wakeup(const struct supervisor *sv);
+void watch_run_due(struct supervisor *sv);
+void watch_free(struct supervisor *sv);
 
 #endif

@@ -171,3 +171,9 @@ void stream_finish(struct output *out, struct stream *s)
         write_lines(out, s, s->partial, s->partial_len, LOG_LINE_MAX - s->prefix_len);
     close_stream(s);
 }
+
+void output_write(struct output *out, int fd, const char *data, size_t n)
+{
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = n};
+    write_all_iov(out, fd, &iov, 1);
+}

@@ -47,4 +47,8 @@ void stream_feed(struct output *out, struct stream *s, const char *chunk, size_t
  * its pipe (if open) closed. */
 void stream_finish(struct output *out, struct stream *s);
 
+/* Writes data whole to our fd 1 or 2 (the supervisor's own lines, such as
+ * the memory watch's metrics), as the prefixed lines are written. */
+void output_write(struct output *out, int fd, const char *data, size_t n);
+
 #endif

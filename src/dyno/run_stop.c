@@ -62,8 +62,18 @@ void begin_stop(struct supervisor *sv, int sig, int exit_status)
     sv->stop_signal = sig;
     sv->exit_status = exit_status;
     sv->deadline_ms = now_ms() + (long long)sv->grace_ms;
-    for (size_t i = 0; i < sv->n; i++)
-        stop_member(sv, &sv->members[i], sig, sv->deadline_ms);
+    for (size_t i = 0; i < sv->n; i++) {
+        struct member *m = &sv->members[i];
+        if (m->restarting) {
+            /* Already stopping for a restart in place: not started again,
+             * and its SIGKILL comes at the earlier of the two deadlines. */
+            m->restarting = false;
+            if (!m->killed && sv->deadline_ms < m->stop_deadline_ms)
+                m->stop_deadline_ms = sv->deadline_ms;
+            continue;
+        }
+        stop_member(sv, m, sig, sv->deadline_ms);
+    }
     signal_strays(sv, sig);
 }
 
@@ -80,6 +90,10 @@ static void member_ended(struct supervisor *sv, struct member *m, int wait_statu
 
     m->running = false;
     describe_end(wait_status, how, sizeof how);
+    if (m->restarting) { /* the memory guard stopped it, to start it again */
+        msg_note("%s %s (stopped for its restart in place)", m->name, how);
+        return;
+    }
     if (sv->stop_signal) {
         msg_note("%s %s", m->name, how);
         return;

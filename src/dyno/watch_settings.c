@@ -183,6 +183,18 @@ bool member_binds_port(const char *command)
     return k == KIND_WEB || k == KIND_STREAMING || names_port(command);
 }
 
+const char *watch_seconds_text(unsigned long ms, char *space, size_t size)
+{
+    snprintf(space, size, "%lu.%03lu", ms / 1000, ms % 1000);
+    size_t e = strlen(space);
+    while (e > 1 && space[e - 1] == '0')
+        space[--e] = '\0';
+    if (space[e - 1] == '.')
+        space[--e] = '\0';
+    snprintf(space + e, size - e, " s");
+    return space;
+}
+
 bool watch_system_swap(void)
 {
     struct sysinfo si;
@@ -245,13 +257,8 @@ void watch_explain(const char *(*lookup)(const char *), const char *app_dir,
         sb_append(out, "  memory   not sampled (SOLODYNO_MEMORY_SAMPLE=0): no warnings, no guard\n");
     } else {
         char secs[32];
-        snprintf(secs, sizeof secs, "%lu.%03lu", s.sample_ms / 1000, s.sample_ms % 1000);
-        size_t e = strlen(secs);
-        while (secs[e - 1] == '0')
-            secs[--e] = '\0';
-        if (secs[e - 1] == '.')
-            secs[--e] = '\0';
-        sb_printf(out, "  memory   sampled every %s s, per member (PSS + swap) and for the dyno (%s); "
+        watch_seconds_text(s.sample_ms, secs, sizeof secs);
+        sb_printf(out, "  memory   sampled every %s, per member (PSS + swap) and for the dyno (%s); "
                        "metrics lines %s\n",
                   secs, l.usage_from_cgroup ? "its cgroup" : "the sum of the members: no cgroup limit",
                   s.metrics ? "on (SOLODYNO_METRICS)" : "off (SOLODYNO_METRICS=1 turns them on)");

@@ -70,6 +70,9 @@ struct watch_limits {
 void watch_limits_decide(const struct dyno_resources *res, const struct cg_memory *cg,
                          const char *dyno, bool system_swap, struct watch_limits *l);
 
+/* "20 s", "2.5 s", "0.1 s" */
+const char *watch_seconds_text(unsigned long ms, char *space, size_t size);
+
 /* True when this kernel has swap at all (sysinfo). */
 bool watch_system_swap(void);
 

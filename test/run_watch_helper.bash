@@ -51,15 +51,22 @@ wait_exit() {
 
 # A member that takes MB_PER_STEP more memory every SECONDS_PER_STEP, up to
 # LIMIT MB, then holds it; it prints "up PID" when it starts and "bye" on
-# SIGTERM. (The marker in its command line lets teardown find it.)
+# SIGTERM ("ignore-term" as a fourth argument: it ignores SIGTERM). The
+# marker in its command line lets teardown find it.
 grow_command() {
-  local step=$1 every=$2 limit=$3
-  printf '%s' "exec python3 -c 'import signal, sys, time
-signal.signal(signal.SIGTERM, lambda *a: (print(\"bye\", flush=True), sys.exit(0)))
-import os; print(\"up\", os.getpid(), flush=True)
+  cat >"$W/grow.py" <<'PY'
+import os, signal, sys, time
+step, every, limit = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+if sys.argv[4] == "ignore-term":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+else:
+    signal.signal(signal.SIGTERM, lambda *a: (print("bye", flush=True), sys.exit(0)))
+print("up", os.getpid(), flush=True)
 held = []
 while True:
-    if len(held) * $step < $limit:
-        held.append(bytearray($step << 20))
-    time.sleep($every)' solodyno-grow-$S1"
+    if len(held) * step < limit:
+        held.append(bytearray(step << 20))
+    time.sleep(every)
+PY
+  printf 'exec python3 %s %s %s %s %s solodyno-grow-%s' "$W/grow.py" "$1" "$2" "$3" "${4:-handle-term}" "$S1"
 }

@@ -185,3 +185,43 @@ EOF
   assert_output --partial "solodyno: warning: SOLODYNO_MEMORY_RESTART names 'sidekiq', which Procfile.web does not list; ignoring that name"
   assert_output --partial "no member to restart"
 }
+
+@test "env --explain: what the memory guard and the boot order will do on this dyno" {
+  mkdir -p "$W/cg/memory"
+  echo 536870912 >"$W/cg/memory/memory.limit_in_bytes"
+  echo 9223372036854771712 >"$W/cg/memory/memory.memsw.limit_in_bytes"
+  echo 300000000 >"$W/cg/memory/memory.usage_in_bytes"
+  web_file <<EOF
+puma: bundle exec puma -C config/puma.rb
+sidekiq@RUN_WORKER: bundle exec sidekiq -c 1
+EOF
+  # Over the quota a Cedar dyno swaps, where the machine has swap at all.
+  local pct=90
+  if (($(wc -l </proc/swaps) > 1)); then pct=100; fi
+  explain() {
+    env -i PATH="$PATH" SOLODYNO_CGROUP_ROOT="$W/cg" "$@" "$SOLODYNO" env --explain --app "$W"
+  }
+  run explain DYNO=web.1 RUN_WORKER=true
+  assert_success
+  assert_output --partial "solodyno run (Procfile.web):"
+  assert_output --partial "  memory   sampled every 20 s, per member (PSS + swap) and for the dyno (its cgroup); metrics lines off"
+  assert_output --partial "  warnings at 90 % and 100 % of 512 MB, and when it falls back"
+  assert_output --partial "  guard    restarts sidekiq in place when the dyno stays at or over $pct % of 512 MB for 2 samples"
+  assert_output --partial "  boot     sidekiq starts once puma listens on \$PORT, or after 45 s at most (SOLODYNO_BOOT_WAIT)"
+  run explain DYNO=web-12a34b56d-e78f9 RUN_WORKER=true SOLODYNO_METRICS=1 SOLODYNO_BOOT_WAIT=20
+  assert_output --partial "at or over 90 % of 512 MB for 2 samples (Heroku restarts a Fir dyno when it reaches 100 % of its quota)"
+  assert_output --partial "metrics lines on (SOLODYNO_METRICS)"
+  assert_output --partial "or after 20 s at most"
+  run explain DYNO=web.1 RUN_WORKER=true SOLODYNO_MEMORY_RESTART=none SOLODYNO_BOOT=together
+  assert_output --partial "  guard    off (SOLODYNO_MEMORY_RESTART=none): warnings only"
+  assert_output --partial "  boot     every member at once (SOLODYNO_BOOT=together)"
+  run explain DYNO=web.1
+  assert_output --partial "  guard    no member to restart on this dyno (none runs Sidekiq)"
+  assert_output --partial "  boot     every member at once: none follows a member that binds \$PORT"
+  run explain DYNO=web.1 RUN_WORKER=true SOLODYNO_MEMORY_SAMPLE=0 SOLODYNO_BOOT_WAIT=soon
+  assert_output --partial "  memory   not sampled (SOLODYNO_MEMORY_SAMPLE=0): no warnings, no guard"
+  assert_output --partial "warning: SOLODYNO_BOOT_WAIT: expected seconds from 0 to 3600"
+  # Only the web dyno runs solodyno run.
+  run explain DYNO=worker.1
+  refute_output --partial "solodyno run (Procfile.web)"
+}

@@ -9,11 +9,11 @@
 
 /* Bytes the dyno uses, by the measure watch_limits chose, after a fresh
  * sample of the members. *swap: of which in swap. */
-static unsigned long long measure(struct memory_watch *w, const pid_t *groups,
+static unsigned long long measure(struct memory_watch *w, const pid_t *groups, bool exact,
                                   unsigned long long *swap)
 {
     struct member_memory others;
-    member_memory_sample(&w->walk, groups, w->n, w->mem, &others);
+    member_memory_sample(&w->walk, groups, w->n, exact, w->mem, &others);
     unsigned long long sum = (others.pss_kb + others.swap_kb) * 1024, sum_swap = others.swap_kb * 1024;
     for (size_t i = 0; i < w->n; i++) {
         w->members[i].bytes = (w->mem[i].pss_kb + w->mem[i].swap_kb) * 1024;
@@ -105,8 +105,13 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
     if (w->next_ms <= now)
         w->next_ms = now + (long long)w->sample_ms;
 
+    /* Exact PSS for every process near the quota, where the shares decide
+     * what the guard restarts and the warnings name (member_memory.h). */
+    bool exact = w->limits.quota &&
+                 (unsigned __int128)w->last_used * 100 >= (unsigned __int128)w->limits.quota * WATCH_EXACT_PCT;
     unsigned long long swap;
-    unsigned long long used = measure(w, groups, &swap);
+    unsigned long long used = measure(w, groups, exact, &swap);
+    w->last_used = used;
     for (size_t i = 0; i < w->n; i++)
         w->members[i].restartable = restartable[i] && groups[i] > 0;
     if (w->metrics)
@@ -150,7 +155,7 @@ void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *grou
     if (!w->sample_ms || i >= w->n)
         return;
     unsigned long long swap;
-    unsigned long long used = measure(w, groups, &swap);
+    unsigned long long used = measure(w, groups, true, &swap);
     strbuf text = STRBUF_INIT;
     watch_format_usage(&text, used, w->limits.quota);
     msg_note("%s stopped for its restart: memory now %s, was %llu MB; starting it again",

@@ -17,6 +17,9 @@
 #include "dyno/memory_policy.h"
 #include "dyno/watch_settings.h"
 
+/* From this share of the quota on, every sample reads every PSS exactly. */
+#define WATCH_EXACT_PCT 85u
+
 struct memory_watch {
     unsigned long sample_ms;   /* 0: off */
     bool metrics;
@@ -30,6 +33,7 @@ struct memory_watch {
     struct watch_state state;
     long long next_ms;
     unsigned long long used_before; /* at the last restart decision */
+    unsigned long long last_used;   /* at the last sample */
 };
 
 /* Sets the watch up for members names[0..n) running commands[0..n), and

@@ -157,6 +157,69 @@ enum proc_read proc_mem_read(pid_t pid, struct proc_mem *out)
     return last;
 }
 
+bool parse_proc_stat(const char *text, size_t n, struct proc_stat *out)
+{
+    const char *close = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (text[i - 1] == ')') {
+            close = text + i - 1;
+            break;
+        }
+    if (!close || !memchr(text, '(', (size_t)(close - text)))
+        return false;
+    /* Fields 3 (state) to 24, after ") ". */
+    size_t i = (size_t)(close - text) + 1;
+    unsigned long long v[25] = {0};
+    for (int field = 3; field <= 24; field++) {
+        if (i >= n || text[i] != ' ')
+            return false;
+        i++;
+        if (field == 3) { /* one letter */
+            if (i >= n || text[i] < 'A' || text[i] > 'z')
+                return false;
+            out->state = text[i];
+            i++;
+            continue;
+        }
+        bool negative = i < n && text[i] == '-';
+        if (negative)
+            i++;
+        if (i >= n || text[i] < '0' || text[i] > '9')
+            return false;
+        unsigned long long x = 0;
+        for (; i < n && text[i] >= '0' && text[i] <= '9'; i++) {
+            if (x > (~0ULL - 9) / 10)
+                return false;
+            x = x * 10 + (unsigned)(text[i] - '0');
+        }
+        /* Only tty_nr, tpgid, priority, nice and the like may be negative. */
+        if (negative && (field == 4 || field == 5 || field == 20 || field == 22 || field == 24))
+            return false;
+        v[field] = x;
+    }
+    if (i < n && text[i] != ' ' && text[i] != '\n')
+        return false;
+    if (v[4] > 0x3fffffff || v[5] > 0x3fffffff || v[20] > 0x3fffffff)
+        return false;
+    out->ppid = (long long)v[4];
+    out->pgrp = (long long)v[5];
+    out->num_threads = (long long)v[20];
+    out->starttime = v[22];
+    out->rss_pages = v[24];
+    return true;
+}
+
+enum proc_read proc_stat_read(pid_t pid, struct proc_stat *out)
+{
+    char path[64], buf[1024];
+    size_t n;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    enum proc_read rc = proc_read_small(path, buf, sizeof buf, &n);
+    if (rc != PROC_READ_OK)
+        return rc;
+    return parse_proc_stat(buf, n, out) ? PROC_READ_OK : PROC_READ_FAILED;
+}
+
 long parse_pid_list(const char *text, size_t n, pid_t *out, size_t cap)
 {
     long count = 0;

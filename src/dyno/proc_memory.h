@@ -48,6 +48,22 @@ bool status_parse(const char *text, size_t n, struct proc_mem *out);
  * PROC_READ_GONE when the process has ended. */
 enum proc_read proc_mem_read(pid_t pid, struct proc_mem *out);
 
+/* What /proc/PID/stat says that the sampler needs: one cheap read per
+ * process and sample (the kernel keeps these as counters; smaps_rollup walks
+ * the page tables). Fields after the command (which may hold spaces and
+ * parentheses: the last ')' ends it) are numbered as in proc(5). */
+struct proc_stat {
+    char state;                       /* field 3: 'Z' for a zombie */
+    long long ppid, pgrp;             /* fields 4 and 5 */
+    long long num_threads;            /* field 20 */
+    unsigned long long starttime;     /* field 22: with the PID, names the process */
+    unsigned long long rss_pages;     /* field 24 */
+};
+bool parse_proc_stat(const char *text, size_t n, struct proc_stat *out);
+
+/* Reads /proc/PID/stat. */
+enum proc_read proc_stat_read(pid_t pid, struct proc_stat *out);
+
 /* The PIDs in a /proc/PID/task/TID/children file ("12 345 "): into out (at
  * most cap; more are counted in the return value but not stored). Returns
  * the count, or -1 when the text is not a list of PIDs. */

@@ -1,7 +1,7 @@
 /* libFuzzer target: the /proc/PID readers of the memory watch (smaps_rollup
- * and smaps fields, status fields, children lists), with invariants: an
- * accepted smaps is a sum of its Rss lines; PSS never exceeds RSS when the
- * text says so line by line; a children list's PIDs are positive. */
+ * and smaps fields, status fields, stat, children lists), with invariants:
+ * whole-text and line-by-line parsing agree; status gives PSS = RSS; stat's
+ * PIDs and thread count are in range; a children list's PIDs are positive. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     if (status_parse(text, size, &m) && m.pss_kb != m.rss_kb)
+        abort();
+    struct proc_stat st;
+    if (parse_proc_stat(text, size, &st) &&
+        (st.ppid < 0 || st.pgrp < 0 || st.num_threads < 0 || st.ppid > 0x3fffffff))
         abort();
     pid_t pids[8];
     long n = parse_pid_list(text, size, pids, 8);

@@ -90,7 +90,14 @@ int main(void)
     if (b == 0) {
         setpgid(0, 0);
         touch_mb(16);
+        sigset_t usr1;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
         say(ready[1]);
+        int sig;
+        sigwait(&usr1, &sig); /* then grow */
+        touch_mb(24);
         pause();
     }
     setpgid(b, b);
@@ -115,7 +122,7 @@ int main(void)
     struct member_walk w = {0};
     pid_t groups[3] = {a, b, 0};
     struct member_memory out[3], others;
-    member_memory_sample(&w, groups, 3, out, &others);
+    member_memory_sample(&w, groups, 3, true, out, &others);
     /* A, its 32 MB child, the orphan in its group, the setsid child and its child */
     CHECK(out[0].procs == 5);
     CHECK(out[0].pss_kb >= 40 * 1024 && out[0].rss_kb >= out[0].pss_kb);
@@ -130,22 +137,38 @@ int main(void)
     for (int i = 0; i < 500 && !orphan; i++) {
         waitpid(-1, NULL, WNOHANG);
         usleep(10000);
-        for (size_t k = 0; k < w.n; k++)
-            if (w.owners[k] == 0 && parent_of(w.pids[k]) == getpid() && getpgid(w.pids[k]) != a &&
-                w.pids[k] != a)
-                orphan = w.pids[k];
+        for (size_t k = 0; k < w.prev_n; k++)
+            if (w.prev[k].owner == 0 && parent_of(w.prev[k].pid) == getpid() &&
+                getpgid(w.prev[k].pid) != a && w.prev[k].pid != a)
+                orphan = w.prev[k].pid;
     }
     CHECK(orphan > 0);
-    member_memory_sample(&w, groups, 3, out, &others);
+    member_memory_sample(&w, groups, 3, true, out, &others);
     CHECK(out[0].procs == 4 && out[0].pss_kb >= 40 * 1024);
     CHECK(others.procs == 1);
 
     /* A member not running counts nothing; its processes go to others, as
      * does the orphan once the previous sample is forgotten. */
     groups[1] = 0;
-    w.n = 0; /* forget the previous sample */
-    member_memory_sample(&w, groups, 3, out, &others);
+    w.prev_n = 0; /* forget the previous sample */
+    member_memory_sample(&w, groups, 3, true, out, &others);
     CHECK(out[1].procs == 0 && others.procs == 3);
+
+    /* Between exact samples, PSS is read again only where something moved:
+     * a process that grows past 1/16 (4 MB at least) gets read, the rest not. */
+    groups[1] = b;
+    member_memory_sample(&w, groups, 3, true, out, &others);
+    unsigned long long reads = w.pss_reads, b_before = out[1].pss_kb;
+    member_memory_sample(&w, groups, 3, false, out, &others);
+    CHECK(w.pss_reads == reads); /* nothing moved */
+    CHECK(out[1].pss_kb == b_before);
+    kill(b, SIGUSR1); /* B takes 24 MB more */
+    for (int i = 0; i < 200 && out[1].rss_kb < b_before + 20 * 1024; i++) {
+        usleep(10000);
+        member_memory_sample(&w, groups, 3, false, out, &others);
+    }
+    CHECK(out[1].pss_kb >= b_before + 20 * 1024);
+    CHECK(w.pss_reads > reads && w.pss_reads <= reads + 3);
 
     member_walk_free(&w);
     kill(-a, SIGKILL);

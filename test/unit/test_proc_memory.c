@@ -82,6 +82,22 @@ int main(int argc, char **argv)
     CHECK(m.rss_kb == 250000 && m.pss_kb == 250000 && m.swap_kb == 1000);
     CHECK(!status_parse(S("Name:\tkthreadd\nState:\tS\n"), &m)); /* a kernel thread */
 
+    /* /proc/PID/stat, as Linux 6.x writes it; a command may hold ") (". */
+    struct proc_stat st;
+    const char stat_line[] =
+        "12657 (cat) R 12655 12655 20621 0 -1 4194304 98 0 0 0 0 0 0 0 20 0 1 0 400346 3133440 390 "
+        "18446744073709551615 94903719587840 94903719607721 140730537327840 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
+    CHECK(parse_proc_stat(S(stat_line), &st));
+    CHECK(st.state == 'R' && st.ppid == 12655 && st.pgrp == 12655 && st.num_threads == 1);
+    CHECK(st.starttime == 400346 && st.rss_pages == 390);
+    const char odd[] = "7 (a) b) (c) S 1 7 7 0 -1 0 0 0 0 0 5 6 0 0 -2 -20 12 0 99 1000 2000 9 9\n";
+    CHECK(parse_proc_stat(S(odd), &st) && st.state == 'S' && st.num_threads == 12 && st.rss_pages == 2000);
+    CHECK(!parse_proc_stat(S("12657 (cat) R 12655"), &st));            /* cut short */
+    CHECK(!parse_proc_stat(S("12657 cat R 1 2 3"), &st));              /* no command */
+    CHECK(!parse_proc_stat(S("1 (x) R -1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7"), &st)); /* ppid < 0 */
+    CHECK(!parse_proc_stat(S("1 (x) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7x"), &st));
+    CHECK(proc_stat_read(getpid(), &st) == PROC_READ_OK && st.pgrp == getpgrp() && st.num_threads == 1);
+
     pid_t pids[4];
     CHECK(parse_pid_list(S("12 345 6789 "), pids, 4) == 3 && pids[0] == 12 && pids[2] == 6789);
     CHECK(parse_pid_list(S(""), pids, 4) == 0);

@@ -57,9 +57,9 @@ memcg_empty() {
 remove_memory_cgroup() {
   if [[ -n "${MEMCG_DIR:-}" && -d "$MEMCG_DIR" ]]; then
     local pid
-    for pid in $(cat "$MEMCG_DIR/cgroup.procs" 2>/dev/null); do
+    while read -r pid; do
       kill -KILL "$pid" 2>/dev/null || true
-    done
+    done <"$MEMCG_DIR/cgroup.procs"
     wait_until 10 memcg_empty || true
     rmdir "$MEMCG_DIR" || true
   fi

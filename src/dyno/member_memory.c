@@ -163,7 +163,7 @@ void member_memory_sample(struct member_walk *w, const pid_t *groups, size_t n, 
         size_t o = e->owner >= 0 && (size_t)e->owner < n ? (size_t)e->owner : n;
         const struct proc_entry *p = previous(w, e->pid, e->starttime);
         /* Spread the periodic reads over samples: not all at once. */
-        unsigned due = PSS_REFRESH_SAMPLES - (unsigned)(e->pid % 8);
+        unsigned due = PSS_REFRESH_SAMPLES - (unsigned)(e->pid % 16);
         unsigned long long moved = p ? diff(e->rss_kb, p->base_rss_kb) : 0;
         bool read = exact || changed[o] || !p || p->age + 1 >= due ||
                     (moved > 4096 && moved > p->base_rss_kb / 16);

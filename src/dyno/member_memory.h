@@ -14,7 +14,7 @@
  * 150 us of CPU for a 30 MB Ruby process among 20 (Linux 6.18), too much for
  * every process at every sample. So PSS is read for a process when it is new,
  * when its member's set of processes changed (a fork splits shared pages),
- * when its RSS moved by more than 1/16 (4 MB at least) since, every 30
+ * when its RSS moved by more than 1/16 (4 MB at least) since, every 90
  * samples or so, and for every process when the caller asks for exact figures
  * (near the quota, where shares decide what the guard restarts). In between,
  * a process's PSS follows its RSS: what it allocates is its own.
@@ -29,7 +29,7 @@
 /* A dyno has a few dozen processes; past this many we stop counting. */
 #define MEMBER_MEMORY_MAX_PROCS 4096
 /* At most this many samples between two PSS reads of a process. */
-#define PSS_REFRESH_SAMPLES 30
+#define PSS_REFRESH_SAMPLES 90
 
 struct member_memory {
     unsigned long long rss_kb, pss_kb, swap_kb;

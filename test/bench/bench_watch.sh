@@ -5,10 +5,12 @@
 #     beside one `ps -e -o pid,pgid,rss` (what a shell script watching memory
 #     would run each time);
 #  2. the supervisor's own memory (VmRSS, RssAnon, Pss) with sampling on
-#     (after ~150 samples) and off;
+#     (after ~150 samples) and off, and BASE_SOLODYNO's if given (a build of
+#     solodyno from before the memory watch, for "today's" figure);
 #  3. time from dyno start to the first HTTP 200 with real Puma and Sidekiq
-#     whose boots cost 3 s of CPU each, on one CPU (taskset), in order
-#     (the default) against SOLODYNO_BOOT=together, runs interleaved.
+#     whose boots cost BENCH_BOOT_CPU (5) s of CPU each, on one CPU
+#     (taskset), in order (the default) against SOLODYNO_BOOT=together, runs
+#     interleaved.
 # Medians; the machine is shared, so nothing here passes or fails on a number.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -23,10 +25,10 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- 1 and 2: CPU per sample, and the supervisor's memory ------------------------
-python3 - "$SOLODYNO" "$tmp" <<'PY'
+python3 - "$SOLODYNO" "$tmp" "${BASE_SOLODYNO:-}" <<'PY'
 import os, random, signal, statistics, subprocess, sys, time
 
-solodyno, tmp = sys.argv[1], sys.argv[2]
+solodyno, tmp, base = sys.argv[1], sys.argv[2], sys.argv[3]
 RUNS = 5
 tag = 400000 + random.randrange(0, 40000)
 ruby = "ruby -e 'x = \"a\" * 20_000_000; sleep' -- solodyno-bench-%d" % tag
@@ -84,12 +86,12 @@ HZ = os.sysconf("SC_CLK_TCK")
 path = procfile([7, 7, 6])
 
 
-def run(sample, seconds):
+def run(sample, seconds, program=None):
     env = {"PATH": os.environ["PATH"], "SOLODYNO_CGROUP_ROOT": "/nonexistent", "SOLODYNO_MEMORY_MB": "4096",
            "SOLODYNO_MEMORY_SAMPLE": sample, "SOLODYNO_METRICS": "1", "DYNO": "web.1"}
     log = os.path.join(tmp, "out")
     out = open(log, "ab")
-    p = subprocess.Popen([solodyno, "run", path], stdout=out, stderr=subprocess.DEVNULL, env=env)
+    p = subprocess.Popen([program or solodyno, "run", path], stdout=out, stderr=subprocess.DEVNULL, env=env)
     try:
         wait_for(lambda: count_procs() >= 20)
         time.sleep(0.5)
@@ -110,7 +112,7 @@ def run(sample, seconds):
         wait_for(lambda: count_procs() == 0)
 
 
-per_sample, on_mem, off_mem = [], [], []
+per_sample, on_mem, off_mem, base_mem = [], [], [], []
 for _ in range(RUNS):
     cpu_on, n_on, mem_on = run("0.1", 15.0)   # about 150 samples
     cpu_off, n_off, mem_off = run("0", 15.0)
@@ -118,14 +120,18 @@ for _ in range(RUNS):
     per_sample.append((cpu_on - cpu_off) / n_on * 1000)
     on_mem.append(mem_on)
     off_mem.append(mem_off)
+    if base:
+        base_mem.append(run("0", 2.0, base)[2])
 
 # What a script would run instead, once per sample.
+# CPU times tick at 10 ms: measure 50 runs at a time.
 ps = []
-for _ in range(31):
+for _ in range(5):
     r0 = os.times()
-    subprocess.run(["ps", "-e", "-o", "pid,pgid,rss"], stdout=subprocess.DEVNULL, check=True)
+    for _ in range(50):
+        subprocess.run(["ps", "-e", "-o", "pid,pgid,rss"], stdout=subprocess.DEVNULL, check=True)
     r1 = os.times()
-    ps.append((r1.children_user - r0.children_user + r1.children_system - r0.children_system) * 1000)
+    ps.append((r1.children_user - r0.children_user + r1.children_system - r0.children_system) * 1000 / 50)
 
 ms = statistics.median(per_sample)
 print(f"CPU per memory sample, 3 members, 20 Ruby processes: median {ms:.3f} ms "
@@ -138,6 +144,10 @@ print(f"supervisor memory, median of {RUNS} runs (kB):  VmRSS  RssAnon  Pss")
 print(f"  sampling off (SOLODYNO_MEMORY_SAMPLE=0)      {off[0]:6.0f} {off[1]:8.0f} {off[2]:5.0f}")
 print(f"  sampling on, after ~150 samples              {on[0]:6.0f} {on[1]:8.0f} {on[2]:5.0f}")
 print(f"  difference (on - off)                        {on[0] - off[0]:6.0f} {on[1] - off[1]:8.0f} {on[2] - off[2]:5.0f}")
+if base_mem:
+    b = [statistics.median(c) for c in zip(*base_mem)]
+    print(f"  BASE_SOLODYNO (before the memory watch)      {b[0]:6.0f} {b[1]:8.0f} {b[2]:5.0f}")
+    print(f"  difference (on - before)                     {on[0] - b[0]:6.0f} {on[1] - b[1]:8.0f} {on[2] - b[2]:5.0f}")
 PY
 
 # ---- 3: time to the first HTTP 200, in order against together ----------------------
@@ -152,12 +162,12 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 redis_pid=$!
 printf 'redis://127.0.0.1:%s/0' "$redis_port" >"$tmp/env/REDIS_URL"
 printf true >"$tmp/env/RUN_WORKER"
-printf 3 >"$tmp/env/BOOT_CPU_SECONDS"
-python3 - "$tmp" <<'PY'
+printf '%s' "${BENCH_BOOT_CPU:-5}" >"$tmp/env/BOOT_CPU_SECONDS"
+python3 - "$tmp" "${BENCH_BOOT_CPU:-5}" <<'PY'
 import os, signal, socket, statistics, subprocess, sys, time, urllib.request
 
-tmp = sys.argv[1]
-RUNS = 5
+tmp, burn = sys.argv[1], sys.argv[2]
+RUNS = 7
 
 
 def free_port():
@@ -197,7 +207,7 @@ for _ in range(RUNS):
     for mode in ("order", "together"):
         times[mode].append(first_200(mode))
 o, t = statistics.median(times["order"]), statistics.median(times["together"])
-print(f"time to the first HTTP 200, Puma + Sidekiq booting 3 s of CPU each on one CPU, median of {RUNS}:")
+print(f"time to the first HTTP 200, Puma + Sidekiq booting {burn} s of CPU each on one CPU, median of {RUNS}:")
 print(f"  in order (default):      {o:5.2f} s  ({', '.join(f'{x:.2f}' for x in times['order'])})")
 print(f"  SOLODYNO_BOOT=together:  {t:5.2f} s  ({', '.join(f'{x:.2f}' for x in times['together'])})")
 print(f"  ratio in order / together: {o / t:.2f}")

@@ -9,6 +9,7 @@ int cmd_cnb(int argc, char **argv);
 int cmd_procfile(int argc, char **argv);
 int cmd_stamp(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_signal(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_slugignore(int argc, char **argv);

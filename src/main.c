@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"procfile", cmd_procfile, "procfile APP_DIR [ENV_DIR]    inject the one-dyno process layout (build; --summary first: one line on it)"},
     {"stamp", cmd_stamp, "stamp APP_DIR [ENV_DIR]       record the source version in the slug (build)"},
     {"run", cmd_run, "run FILE                      run the processes listed in FILE together"},
+    {"signal", cmd_signal, "signal [--group] NAME SIG     send SIG to member NAME of the running `solodyno run`"},
     {"env", cmd_env, "env --shell|--exec-d|--explain print the tuned runtime defaults (--table: every dyno size)"},
     {"profile", cmd_profile, "profile APP_DIR               write the managed block of APP_DIR/.profile"},
     {"slugignore", cmd_slugignore, "slugignore APP_DIR            removes .slugignore's matches (the local build)"},

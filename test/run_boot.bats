@@ -88,7 +88,7 @@ EOF
   run grep -c "worker up" "$W/out"
   assert_output 0
   run cat "$W/err"
-  assert_output --partial "solodyno: web exited with status 3; stopping the others"
+  assert_output --partial "solodyno: web exited with status 3, which ends the dyno; stopping the others"
 }
 
 @test "boot: SOLODYNO_BOOT=together, no \$PORT, or no member that binds it: every member starts at once" {

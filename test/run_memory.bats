@@ -153,7 +153,7 @@ PY
   run cat "$DYNO_OUT"
   assert_output --partial "solodyno: memory: 320 MB (cgroup v"
   assert_output --partial "no restarts (SOLODYNO_MEMORY_RESTART=none)"
-  assert_output --partial "solodyno: sidekiq was killed by SIGKILL; stopping the others"
+  assert_output --partial "solodyno: sidekiq was killed by SIGKILL, which ends the dyno; stopping the others"
   assert_output --regexp "solodyno: memory [0-9]+ MB of 320 MB \([0-9]+ %\), over 90 %: sidekiq"
   refute_output --partial "restarting sidekiq"
   run check_metrics_lines

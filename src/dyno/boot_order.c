@@ -1,12 +1,11 @@
 #include "dyno/boot_order.h"
 
-#include "common/log.h"
 #include "common/strbuf.h"
 #include "dyno/env_value.h"
 #include "dyno/net_listen.h"
 
 void boot_order_plan(struct boot_order *b, const struct watch_settings *s, const char *port,
-                     const char *const *commands, size_t n)
+                     const char *const *commands, size_t n, strbuf *notes)
 {
     b->n = n;
     b->first_batch = n;
@@ -25,7 +24,7 @@ void boot_order_plan(struct boot_order *b, const struct watch_settings *s, const
     if (b->binder < 0 || (size_t)b->binder + 1 >= n)
         return; /* nobody follows the member that binds $PORT */
     if (net_port_listened((unsigned)p) < 0) {
-        msg_note("cannot read /proc/net/tcp: every member starts at once");
+        sb_append(notes, "cannot read /proc/net/tcp: every member starts at once\n");
         return;
     }
     b->port = (unsigned)p;
@@ -47,7 +46,7 @@ long long boot_order_due(const struct boot_order *b)
     return b->next_check_ms < b->deadline_ms ? b->next_check_ms : b->deadline_ms;
 }
 
-bool boot_order_check(struct boot_order *b, long long now, const char *const *names)
+bool boot_order_check(struct boot_order *b, long long now, const char *const *names, strbuf *notes)
 {
     if (!b->waiting)
         return false;
@@ -62,11 +61,11 @@ bool boot_order_check(struct boot_order *b, long long now, const char *const *na
         sb_printf(&who, "%s%s", who.len ? ", " : "", names[i]);
     long long waited = now - b->since_ms;
     if (listens)
-        msg_note("%s: starting; %s listens on %u after %lld.%lld s", who.data, names[b->binder],
-                 b->port, waited / 1000, waited % 1000 / 100);
+        sb_printf(notes, "%s: starting; %s listens on %u after %lld.%lld s\n", who.data,
+                  names[b->binder], b->port, waited / 1000, waited % 1000 / 100);
     else
-        msg_note("%s: starting; %s did not listen on %u within %lld s (SOLODYNO_BOOT_WAIT)",
-                 who.data, names[b->binder], b->port, (waited + 500) / 1000);
+        sb_printf(notes, "%s: starting; %s did not listen on %u within %lld s (SOLODYNO_BOOT_WAIT)\n",
+                  who.data, names[b->binder], b->port, (waited + 500) / 1000);
     sb_free(&who);
     return true;
 }

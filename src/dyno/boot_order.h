@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/strbuf.h"
 #include "dyno/watch_settings.h"
 
 /* How often to look at /proc/net/tcp while members wait. */
@@ -26,9 +27,10 @@ struct boot_order {
     long long since_ms, deadline_ms, next_check_ms;
 };
 
-/* Decides who waits. port: $PORT (NULL on a dyno without one: nobody waits). */
+/* Decides who waits. port: $PORT (NULL on a dyno without one: nobody waits).
+ * What it has to say goes to notes (log lines without "solodyno: "). */
 void boot_order_plan(struct boot_order *b, const struct watch_settings *s, const char *port,
-                     const char *const *commands, size_t n);
+                     const char *const *commands, size_t n, strbuf *notes);
 
 /* The first batch has just been started, at now. */
 void boot_order_started(struct boot_order *b, long long now);
@@ -36,8 +38,8 @@ void boot_order_started(struct boot_order *b, long long now);
 /* When to call boot_order_check next, or -1 when nobody waits. */
 long long boot_order_due(const struct boot_order *b);
 
-/* Whether the rest may start now; then logs, once, which members start and
+/* Whether the rest may start now; then notes, once, which members start and
  * why ("sidekiq: starting; puma listens on 5000 after 12.3 s"). */
-bool boot_order_check(struct boot_order *b, long long now, const char *const *names);
+bool boot_order_check(struct boot_order *b, long long now, const char *const *names, strbuf *notes);
 
 #endif

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "common/xalloc.h"
 #include "dyno/l2met.h"
 
@@ -34,7 +33,7 @@ static unsigned long long measure(struct memory_watch *w, const pid_t *groups, b
 
 void memory_watch_init(struct memory_watch *w, const struct watch_settings *s,
                        const char *(*lookup)(const char *), const char *const *names,
-                       const char *const *commands, size_t n, long long now)
+                       const char *const *commands, size_t n, long long now, strbuf *notes)
 {
     memset(w, 0, sizeof *w);
     w->sample_ms = s->sample_ms;
@@ -65,27 +64,24 @@ void memory_watch_init(struct memory_watch *w, const struct watch_settings *s,
     watch_limits_decide(&res, &cg, w->source, watch_system_swap(), &w->limits);
     w->next_ms = now + (long long)w->sample_ms;
 
-    /* One line at start: what the watch will do on this dyno. */
-    strbuf line = STRBUF_INIT;
-    if (!w->limits.quota)
-        sb_append(&line, "no memory limit known (no cgroup limit, SOLODYNO_MEMORY_MB unset): "
-                         "sampling only, no warnings or restarts");
-    else {
-        sb_printf(&line, "%llu MB (%s); warnings at %u %% and %u %%; ",
+    /* One line at start: what the watch will do on this dyno. Without a
+     * quota (a workstation: no cgroup limit) it only samples, and says
+     * nothing; `solodyno env --explain` tells. */
+    if (w->limits.quota) {
+        char every[32];
+        sb_printf(notes, "memory: %llu MB (%s); warnings at %u %% and %u %%; ",
                   w->limits.quota / (1024 * 1024), w->limits.quota_from, WATCH_LEVEL_WARN_PCT,
                   WATCH_LEVEL_OVER_PCT);
         if (s->restart_none)
-            sb_append(&line, "no restarts (SOLODYNO_MEMORY_RESTART=none)");
+            sb_append(notes, "no restarts (SOLODYNO_MEMORY_RESTART=none)");
         else if (!allowed.len)
-            sb_append(&line, "no member to restart");
+            sb_append(notes, "no member to restart");
         else
-            sb_printf(&line, "restarts %s at %u %% for %u samples", allowed.data,
+            sb_printf(notes, "restarts %s at %u %% for %u samples", allowed.data,
                       w->limits.guard_pct, WATCH_OVER_SAMPLES);
+        sb_printf(notes, " (sampled every %s)\n",
+                  watch_seconds_text(w->sample_ms, every, sizeof every));
     }
-    char every[32];
-    msg_note("memory: %s (sampled every %s)", line.data,
-             watch_seconds_text(w->sample_ms, every, sizeof every));
-    sb_free(&line);
     sb_free(&allowed);
 }
 
@@ -95,7 +91,7 @@ long long memory_watch_due(const struct memory_watch *w)
 }
 
 int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *groups,
-                        const bool *restartable, strbuf *metrics)
+                        const bool *restartable, strbuf *metrics, strbuf *notes)
 {
     if (!w->sample_ms || now < w->next_ms)
         return -1;
@@ -122,7 +118,7 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
     if (d.line) {
         strbuf text = STRBUF_INIT;
         watch_format_level(&text, &d, used, w->limits.quota, w->members, w->n);
-        msg_note("%s", text.data);
+        sb_printf(notes, "%s\n", text.data);
         sb_free(&text);
     }
     if (d.restart >= 0 || d.held_back >= 0) {
@@ -131,8 +127,8 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
         int i = d.restart >= 0 ? d.restart : d.held_back;
         const struct watch_member *m = &w->members[i];
         if (d.restart >= 0) {
-            msg_note("memory %s, at or over %u %% for %u samples: restarting %s in place (%llu MB, "
-                     "the biggest the guard may restart)",
+            sb_printf(notes, "memory %s, at or over %u %% for %u samples: restarting %s in place (%llu MB, "
+                      "the biggest the guard may restart)\n",
                      text.data, w->limits.guard_pct, WATCH_OVER_SAMPLES, m->name,
                      (m->bytes + 512 * 1024) / (1024 * 1024));
             w->members[i].ever_restarted = true;
@@ -140,8 +136,8 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
             w->used_before = used;
         } else {
             long long ago = (now - m->restarted_ms) / 1000;
-            msg_note("memory %s, at or over %u %% for %u samples; %s was restarted %lld %s ago and "
-                     "is not restarted again within 10 minutes (a restart loop is worse than R14)",
+            sb_printf(notes, "memory %s, at or over %u %% for %u samples; %s was restarted %lld %s ago and "
+                      "is not restarted again within 10 minutes (a restart loop is worse than R14)\n",
                      text.data, w->limits.guard_pct, WATCH_OVER_SAMPLES, m->name,
                      ago < 120 ? ago : ago / 60, ago < 120 ? "s" : "min");
         }
@@ -150,7 +146,7 @@ int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *grou
     return d.restart;
 }
 
-void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *groups)
+void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *groups, strbuf *notes)
 {
     if (!w->sample_ms || i >= w->n)
         return;
@@ -158,7 +154,7 @@ void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *grou
     unsigned long long used = measure(w, groups, true, &swap);
     strbuf text = STRBUF_INIT;
     watch_format_usage(&text, used, w->limits.quota);
-    msg_note("%s stopped for its restart: memory now %s, was %llu MB; starting it again",
+    sb_printf(notes, "%s stopped for its restart: memory now %s, was %llu MB; starting it again\n",
              w->members[i].name, text.data, (w->used_before + 512 * 1024) / (1024 * 1024));
     sb_free(&text);
 }

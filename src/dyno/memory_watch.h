@@ -36,25 +36,28 @@ struct memory_watch {
     unsigned long long last_used;   /* at the last sample */
 };
 
-/* Sets the watch up for members names[0..n) running commands[0..n), and
- * logs one line saying what it will do. now: the loop's clock. */
+/* Every function that has something to say appends it to notes: lines for
+ * solodyno's log, without "solodyno: ", each ending in a newline. */
+
+/* Sets the watch up for members names[0..n) running commands[0..n), with a
+ * note saying what it will do. now: the loop's clock. */
 void memory_watch_init(struct memory_watch *w, const struct watch_settings *s,
                        const char *(*lookup)(const char *), const char *const *names,
-                       const char *const *commands, size_t n, long long now);
+                       const char *const *commands, size_t n, long long now, strbuf *notes);
 
 /* When the next sample is due (the loop's clock), or -1 when sampling is off. */
 long long memory_watch_due(const struct memory_watch *w);
 
 /* Takes a sample if it is due. groups[i]: member i's process group, 0 when
- * not running; restartable[i]: it may be restarted now. Warnings go to
- * stderr; the metrics line (if on) is appended to metrics for the caller to
- * write to stdout. Returns the member to restart in place, or -1. */
+ * not running; restartable[i]: it may be restarted now. The metrics line (if
+ * on) is appended to metrics, for the caller to write to stdout. Returns the
+ * member to restart in place, or -1. */
 int memory_watch_sample(struct memory_watch *w, long long now, const pid_t *groups,
-                        const bool *restartable, strbuf *metrics);
+                        const bool *restartable, strbuf *metrics, strbuf *notes);
 
 /* Member i's old processes are gone, before it starts again: logs the
  * dyno's memory now and at the decision. */
-void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *groups);
+void memory_watch_after_stop(struct memory_watch *w, size_t i, const pid_t *groups, strbuf *notes);
 
 void memory_watch_free(struct memory_watch *w);
 

@@ -83,9 +83,7 @@ int load_members(struct supervisor *sv, const char *file, struct procfile *pf)
         m->name = l->name;
         m->command = l->command;
         m->state = MEMBER_NOT_STARTED;
-        m->out.fd = m->err.fd = -1;
-        m->out.to = 1;
-        m->err.to = 2;
+        m->out.fd = -1;
     }
     if (entries == 0) {
         msg_error("%s lists no processes (expected lines like \"puma: bundle exec puma\")", file);
@@ -119,7 +117,7 @@ void make_prefixes(struct supervisor *sv)
         sb_append(&sb, " | ");
         m->prefix_len = sb.len;
         m->prefix = sb_take(&sb);
-        m->out.prefix = m->err.prefix = m->prefix;
-        m->out.prefix_len = m->err.prefix_len = m->prefix_len;
+        m->out.prefix = m->prefix;
+        m->out.prefix_len = m->prefix_len;
     }
 }

@@ -1,8 +1,9 @@
-/* The output side of solodyno run: members' bytes in, whole prefixed lines out.
+/* The output side of solodyno run: members' bytes in, whole prefixed lines
+ * out (into the output queue, run_outq.h).
  *
  * Kept apart from the supervisor (no signals, no processes) so that a libFuzzer
- * target can feed it arbitrary read chunks: a member's output is outside input
- * (request logs carry what clients send).
+ * target (test/fuzz/fuzz_run_output.c) can feed it arbitrary read chunks: a
+ * member's output is outside input (request logs carry what clients send).
  */
 #ifndef SOLODYNO_RUN_OUTPUT_H
 #define SOLODYNO_RUN_OUTPUT_H
@@ -10,25 +11,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dyno/run_outq.h"
+
 /* Heroku's log router splits lines longer than 10,000 bytes. Splitting them
  * ourselves at that size, prefix included, keeps every piece prefixed. */
 #define LOG_LINE_MAX 10000
 
-/* One read() from a member takes up to this much (half a default pipe): big
- * enough for few system calls under load, small enough for a small process.
- * It must exceed LOG_LINE_MAX, so an unfinished line always fits. */
-#define READ_SIZE (32 * 1024)
+/* One read() from a member takes up to this much: a default pipe's capacity,
+ * so a busy member's pipe is emptied in one system call. It must exceed
+ * LOG_LINE_MAX, so an unfinished line always fits with room to spare. */
+#define READ_SIZE (64 * 1024)
 
-/* Where prefixed lines go: shared by every stream. */
+/* Where prefixed lines go. */
 struct output {
     char *buf;          /* read buffer shared by every stream: READ_SIZE bytes */
-    bool broken[3];     /* our fd 1 or 2 failed (EPIPE): drop what goes there */
+    struct outq q;
 };
 
-/* One output stream (stdout or stderr) of a member, when prefixing. */
+/* A member's output: its stdout and stderr share one pipe (as foreman and
+ * honcho do), so its lines stay in the order it wrote them. */
 struct stream {
     int fd;             /* read end of the member's pipe; -1 when closed */
-    int to;             /* where its lines go: our fd 1 or 2 */
     const char *prefix; /* "name    | ", owned by the member */
     size_t prefix_len;
     char *partial;      /* the start of a line whose end has not come yet */
@@ -40,15 +43,11 @@ struct stream {
 bool stream_pump(struct output *out, struct stream *s);
 
 /* Passes on the n bytes of chunk as if read from s (n at most READ_SIZE minus
- * what s holds back): complete lines now, the start of an unfinished one kept. */
+ * s->partial_len): complete lines now, the start of an unfinished one kept. */
 void stream_feed(struct output *out, struct stream *s, const char *chunk, size_t n);
 
 /* The end of a stream: its unfinished line is passed on with a line end, and
  * its pipe (if open) closed. */
 void stream_finish(struct output *out, struct stream *s);
-
-/* Writes data whole to our fd 1 or 2 (the supervisor's own lines, such as
- * the memory watch's metrics), as the prefixed lines are written. */
-void output_write(struct output *out, int fd, const char *data, size_t n);
 
 #endif

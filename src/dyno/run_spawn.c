@@ -1,12 +1,14 @@
 /* Starting a member: `bash -c COMMAND` in its own process group, with what a
  * freshly started program expects (default signal handling, an empty mask,
- * /dev/null as stdin). */
+ * /dev/null as stdin), and at a terminal the terminal's foreground for the
+ * one member that writes straight to it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -43,13 +45,31 @@ static int make_pipe(int fds[2])
     return 0;
 }
 
+/* A terminal's foreground for the member, as tini gives it to its child
+ * (tini.c isolate_child, krallin/tini 369448a), when: there is one member,
+ * writing straight to our stdout (no prefixing), our stdin is a terminal, and
+ * we are its foreground now (started in the background, we must not steal it:
+ * tini's own TODO in spawn()). Then a program that sets terminal modes (a
+ * console, a debugger) is not stopped by SIGTTOU, Ctrl-C reaches it
+ * directly, and its stdin is the terminal, as it would be without us. */
+void decide_terminal(struct supervisor *sv)
+{
+    sv->own_pgrp = getpgrp();
+    sv->give_terminal = sv->n == 1 && !sv->prefix && isatty(STDIN_FILENO) &&
+                        tcgetpgrp(STDIN_FILENO) == sv->own_pgrp;
+}
+
 /* The child side of a member, between fork and exec: never returns. */
 static void become_member(const struct supervisor *sv, const struct member *m, pid_t supervisor,
-                          int out_w, int err_w)
+                          int out_w)
 {
     /* Its own process group: a signal to the group reaches whatever the
      * command starts (Puma's workers, a shell's children), and nothing else. */
     setpgid(0, 0);
+    /* Every signal is still blocked (inherited), SIGTTOU included, so a
+     * process of a background group may take the foreground. */
+    if (sv->give_terminal)
+        tcsetpgrp(STDIN_FILENO, getpid());
     /* If we die without stopping it (a crash, SIGKILL from outside), it gets
      * SIGTERM instead of running on unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -57,11 +77,14 @@ static void become_member(const struct supervisor *sv, const struct member *m, p
         _exit(143);
     reset_signals_for_child();
 
-    /* stdin: a member in a background group must never stop on terminal input. */
-    dup2(sv->devnull, STDIN_FILENO);
+    /* stdin: a member in a background group must never stop on terminal
+     * input; the one in the foreground reads the terminal. */
+    if (!sv->give_terminal)
+        dup2(sv->devnull, STDIN_FILENO);
     if (out_w >= 0) {
+        /* One pipe for both: its lines stay in the order it wrote them. */
         dup2(out_w, STDOUT_FILENO);
-        dup2(err_w, STDERR_FILENO);
+        dup2(out_w, STDERR_FILENO);
     }
     /* $0 is the member's name, so the shell's own errors say which member. */
     char *argv[] = {"bash", "-c", (char *)m->command, (char *)m->name, NULL};
@@ -77,40 +100,35 @@ static void become_member(const struct supervisor *sv, const struct member *m, p
 
 int spawn_member(struct supervisor *sv, struct member *m)
 {
-    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    int out[2] = {-1, -1};
 
-    if (sv->prefix && (make_pipe(out) != 0 || make_pipe(err) != 0)) {
-        msg_error("cannot start %s: pipe: %s", m->name, strerror(errno));
-        goto fail;
+    if (sv->prefix && make_pipe(out) != 0) {
+        note(sv, "error: cannot start %s: pipe: %s", m->name, strerror(errno));
+        return -1;
     }
     pid_t supervisor = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        msg_error("cannot start %s: fork: %s", m->name, strerror(errno));
-        goto fail;
+        note(sv, "error: cannot start %s: fork: %s", m->name, strerror(errno));
+        if (out[0] >= 0) {
+            close(out[0]);
+            close(out[1]);
+        }
+        return -1;
     }
     if (pid == 0)
-        become_member(sv, m, supervisor, out[1], err[1]);
+        become_member(sv, m, supervisor, out[1]);
 
     /* Also here, so the group exists before we might signal it. */
     setpgid(pid, pid);
     m->pid = pid;
     m->state = MEMBER_RUNNING;
     m->running = m->group_alive = true;
+    m->killed = false;
+    m->has_terminal = sv->give_terminal;
     if (sv->prefix) {
         close(out[1]);
-        close(err[1]);
         m->out.fd = out[0];
-        m->err.fd = err[0];
     }
     return 0;
-
-fail:
-    for (int i = 0; i < 2; i++) {
-        if (out[i] >= 0)
-            close(out[i]);
-        if (err[i] >= 0)
-            close(err[i]);
-    }
-    return -1;
 }

@@ -1,7 +1,9 @@
 /* Small helpers of solodyno run: the clock and the wording of signals, exit
  * statuses and durations in its log lines. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,4 +59,25 @@ void describe_end(int wait_status, char *space, size_t size)
                  WCOREDUMP(wait_status) ? " (core dumped)" : "");
     else
         snprintf(space, size, "exited with status %d", WEXITSTATUS(wait_status));
+}
+
+void note(struct supervisor *sv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    char *text = malloc((size_t)n + 1);
+    if (!text)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    /* Through the output queue, never straight to stderr: a stalled reader
+     * must not block the loop, and the note must come after the member lines
+     * queued before it. */
+    outq_note(&sv->out.q, "%s", text);
+    free(text);
 }

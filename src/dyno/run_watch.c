@@ -3,17 +3,17 @@
  * when the guard asks (memory_watch.c decides; this file acts).
  *
  * A restart in place uses the loop's one way of stopping a member
- * (stop_member: SIGTERM to its group, SIGKILL at the end of its grace); the
- * member is marked `restarting`, so its end does not stop the dyno; once no
- * process of its group is left, it starts again with the same command and
- * environment. If the dyno begins to stop meanwhile, it is not started again.
+ * (stop_member: SIGTERM to its group and descendants, SIGKILL at the end of
+ * its grace); the member is marked `restarting`, so its end does not stop the
+ * dyno; once no process of its group is left, it starts again with the same
+ * command and environment (spawn_member, then state_write for solodyno
+ * signal). If the dyno begins to stop meanwhile, it is not started again.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "common/log.h"
 #include "common/xalloc.h"
 #include "dyno/run.h"
 
@@ -22,30 +22,38 @@ static const char *env_lookup(const char *name)
     return getenv(name);
 }
 
+/* The lines of notes (one per line, as the watch's modules write them) into
+ * solodyno's log, in order with everything else. */
+static void pass_notes(struct supervisor *sv, strbuf *notes)
+{
+    for (char *line = notes->data; line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        note(sv, "%.*s", (int)len, line);
+        line += len + (nl ? 1 : 0);
+    }
+    sb_free(notes);
+}
+
 void watch_start(struct supervisor *sv, const struct procfile *pf)
 {
-    strbuf warnings = STRBUF_INIT;
-    watch_settings_read(env_lookup, pf, &sv->watch_settings, &warnings);
-    /* One note per warning line. */
-    for (char *line = warnings.data; line && *line;) {
-        char *nl = strchr(line, '\n');
-        msg_note("%.*s", (int)(nl ? nl - line : (long)strlen(line)), line);
-        line = nl ? nl + 1 : line + strlen(line);
-    }
-    sb_free(&warnings);
+    strbuf notes = STRBUF_INIT;
+    watch_settings_read(env_lookup, pf, &sv->watch_settings, &notes);
 
-    const char **names = xrealloc(NULL, (sv->n ? sv->n : 1) * sizeof *names);
-    const char **commands = xrealloc(NULL, (sv->n ? sv->n : 1) * sizeof *commands);
+    size_t slots = sv->n ? sv->n : 1;
+    const char **commands = xrealloc(NULL, slots * sizeof *commands);
+    sv->names = xrealloc(NULL, slots * sizeof *sv->names);
     for (size_t i = 0; i < sv->n; i++) {
-        names[i] = sv->members[i].name;
+        sv->names[i] = sv->members[i].name;
         commands[i] = sv->members[i].command;
     }
-    sv->groups = xrealloc(NULL, (sv->n ? sv->n : 1) * sizeof *sv->groups);
-    sv->restartable = xrealloc(NULL, (sv->n ? sv->n : 1) * sizeof *sv->restartable);
-    memory_watch_init(&sv->watch, &sv->watch_settings, env_lookup, names, commands, sv->n, now_ms());
-    boot_order_plan(&sv->boot, &sv->watch_settings, getenv("PORT"), commands, sv->n);
-    sv->names = names;
+    sv->groups = xrealloc(NULL, slots * sizeof *sv->groups);
+    sv->restartable = xrealloc(NULL, slots * sizeof *sv->restartable);
+    memory_watch_init(&sv->watch, &sv->watch_settings, env_lookup, sv->names, commands, sv->n,
+                      now_ms(), &notes);
+    boot_order_plan(&sv->boot, &sv->watch_settings, getenv("PORT"), commands, sv->n, &notes);
     free(commands);
+    pass_notes(sv, &notes);
 }
 
 /* Starts members [from, to); false (and the dyno stopping) if one cannot be
@@ -76,36 +84,31 @@ long long watch_next_wakeup(const struct supervisor *sv)
     long long next = boot_order_due(&sv->boot), sample = memory_watch_due(&sv->watch);
     if (sample >= 0 && (next < 0 || sample < next))
         next = sample;
-    for (size_t i = 0; i < sv->n; i++) {
-        /* A restarting member's group may end without a SIGCHLD for us. */
-        if (sv->members[i].restarting) {
-            long long check = now_ms() + STOP_POLL_MS;
-            if (next < 0 || check < next)
-                next = check;
-        }
-    }
-    return next;
+    return next; /* a restarting member is MEMBER_STOPPING: next_wakeup looks at it */
 }
 
-/* Member m's old processes are gone: the same command again. */
+/* Member i's old processes are gone: the same command again. */
 static void restart_now(struct supervisor *sv, size_t i)
 {
     struct member *m = &sv->members[i];
-    memory_watch_after_stop(&sv->watch, i, sv->groups);
-    /* What the old processes left in the pipes comes first. */
-    struct stream *streams[] = {&m->out, &m->err};
-    for (int k = 0; k < 2; k++) {
-        while (streams[k]->fd >= 0 && stream_pump(&sv->out, streams[k]))
-            ;
-        if (streams[k]->fd >= 0 || streams[k]->partial)
-            stream_finish(&sv->out, streams[k]);
-    }
+    strbuf notes = STRBUF_INIT;
+    for (size_t k = 0; k < sv->n; k++)
+        sv->groups[k] = sv->members[k].group_alive ? sv->members[k].pid : 0;
+    memory_watch_after_stop(&sv->watch, i, sv->groups, &notes);
+    pass_notes(sv, &notes);
+    /* What the old processes left in the pipe comes first. */
+    while (m->out.fd >= 0 && stream_pump(&sv->out, &m->out))
+        ;
+    if (m->out.fd >= 0 || m->out.partial_len)
+        stream_finish(&sv->out, &m->out);
     m->restarting = false;
     m->killed = false;
     if (spawn_member(sv, m) != 0) {
-        msg_note("%s could not be started again after its restart: stopping the dyno", m->name);
+        note(sv, "%s could not be started again after its restart: stopping the dyno", m->name);
         begin_stop(sv, SIGTERM, 1);
+        return;
     }
+    state_write(sv); /* solodyno signal finds the new process */
 }
 
 static void sample_memory(struct supervisor *sv, long long now)
@@ -115,11 +118,13 @@ static void sample_memory(struct supervisor *sv, long long now)
         sv->groups[i] = m->group_alive ? m->pid : 0;
         sv->restartable[i] = m->state == MEMBER_RUNNING && !m->restarting;
     }
-    strbuf metrics = STRBUF_INIT;
-    int restart = memory_watch_sample(&sv->watch, now, sv->groups, sv->restartable, &metrics);
+    strbuf metrics = STRBUF_INIT, notes = STRBUF_INIT;
+    int restart = memory_watch_sample(&sv->watch, now, sv->groups, sv->restartable, &metrics, &notes);
+    /* The metrics line goes to stdout, where the log router reads l2met. */
     if (metrics.len)
-        output_write(&sv->out, STDOUT_FILENO, metrics.data, metrics.len);
+        outq_append3(&sv->out.q, 1, metrics.data, metrics.len, NULL, 0, NULL, 0);
     sb_free(&metrics);
+    pass_notes(sv, &notes);
     if (restart >= 0) {
         struct member *m = &sv->members[restart];
         m->restarting = true;
@@ -142,9 +147,13 @@ void watch_run_due(struct supervisor *sv)
         if (m->restarting && !m->running && !m->group_alive)
             restart_now(sv, i);
     }
-    if (!sv->stop_signal && sv->boot.waiting && now >= boot_order_due(&sv->boot) &&
-        boot_order_check(&sv->boot, now, sv->names))
-        start_members(sv, sv->boot.first_batch, sv->n);
+    if (!sv->stop_signal && sv->boot.waiting && now >= boot_order_due(&sv->boot)) {
+        strbuf notes = STRBUF_INIT;
+        bool go = boot_order_check(&sv->boot, now, sv->names, &notes);
+        pass_notes(sv, &notes);
+        if (go && start_members(sv, sv->boot.first_batch, sv->n))
+            state_write(sv);
+    }
     long long due = memory_watch_due(&sv->watch);
     if (!sv->stop_signal && due >= 0 && now >= due)
         sample_memory(sv, now);

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# solodyno run against what it replaces, measured in the same run:
-#  1. memory (VmRSS, RssAnon) of the supervisor with 2 and 3 members, beside
-#     the bash one-liner `a & b & wait -n; kill -SIGTERM -$$; wait`;
-#  2. line throughput of the prefixer (100-byte lines) against the same data
-#     through a plain pipe;
-#  3. time from SIGTERM to the supervisor's exit when the members exit at once.
+# solodyno run beside what a user would run instead, measured in the same run:
+#  1. memory (Pss, VmRSS) of the supervising processes with 2 and 3 members:
+#     solodyno run; the bash one-liner `a & b & wait -n; kill -SIGTERM -$$;
+#     wait`; tini and dumb-init (Debian's packages), which run one child, so
+#     they need that one-liner under them to run several members;
+#  2. time from SIGTERM to the supervisor's exit, 3 members that exit at once
+#     on SIGTERM: solodyno run, `tini -g` and dumb-init over the one-liner;
+#  3. bulk output throughput (3,000,000 lines of 100 bytes) through a pipe to
+#     a reader: prefixed by solodyno run, against unprefixed (the member
+#     writing straight to the pipe: SOLODYNO_PREFIX=0, as tini and dumb-init
+#     do), and a plain `cat | cat`.
 # Medians; the machine is shared, so nothing here passes or fails on a number.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 SOLODYNO=${SOLODYNO:-build/solodyno}
+TINI=$(command -v tini || true)
+DUMB_INIT=$(command -v dumb-init || true)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# ---- 1 and 3: memory and stop latency (Python drives the processes) ----------
-python3 - "$SOLODYNO" "$tmp" <<'PY'
+# ---- 1 and 2: memory and stop latency (Python drives the processes) ----------
+python3 - "$SOLODYNO" "$tmp" "$TINI" "$DUMB_INIT" <<'PY'
 import os, random, signal, statistics, subprocess, sys, time
 
-solodyno, tmp = sys.argv[1], sys.argv[2]
-RUNS = 7
+solodyno, tmp, tini, dumb_init = sys.argv[1:5]
+RUNS = 9
 base = 300000 + random.randrange(0, 40000) * 4  # unique sleeps: never another run's
 
 
@@ -42,9 +49,19 @@ def pss_kb(pid):
 def children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return f.read().split()
+            return [int(c) for c in f.read().split()]
     except FileNotFoundError:
         return []
+
+
+def descendants(pid):
+    kids = children(pid)
+    return kids + [d for k in kids for d in descendants(k)]
+
+
+def comm(pid):
+    with open(f"/proc/{pid}/comm") as f:
+        return f.read().strip()
 
 
 def wait_for(cond, limit=10.0):
@@ -56,78 +73,107 @@ def wait_for(cond, limit=10.0):
     raise TimeoutError
 
 
-def members(n, output_kib=0):
-    out = f"head -c {output_kib * 1024} /dev/zero | tr '\\0' x | fold -w 99; " if output_kib else ""
-    return [f"{out}exec sleep {base + i}" for i in range(n)]
+def members(n):
+    return [f"sleep {base + i}" for i in range(n)]
 
 
 def solodyno_cmd(n, output_kib=0):
     path = os.path.join(tmp, f"Procfile.web.{n}.{output_kib}")
+    out = f"head -c {output_kib * 1024} /dev/zero | tr '\\0' x | fold -w 99; " if output_kib else ""
     with open(path, "w") as f:
-        for i, m in enumerate(members(n, output_kib)):
-            f.write(f"m{i}: {m}\n")
+        for i, m in enumerate(members(n)):
+            f.write(f"m{i}: {out}exec {m}\n")
     return [solodyno, "run", path]
 
 
-def oneliner_cmd(n):
-    # What Procfiles used before: every member in the background, the first to
-    # end stops the group.
-    line = " & ".join(m.replace("exec ", "") for m in members(n)) + " & wait -n; kill -SIGTERM -$$; wait"
-    return ["bash", "-c", line]
+def oneliner(n):
+    # What Procfiles used before: every member in the background, the first
+    # to end stops the group.
+    return ["bash", "-c", " & ".join(members(n)) + " & wait -n; kill -SIGTERM -$$; wait"]
 
 
-def measure_memory(cmd, n, settle=0.3):
+def commands(n):
+    rows = [("solodyno run", solodyno_cmd(n), n, ())]
+    rows.append(("bash one-liner", oneliner(n), n, ()))
+    if tini:
+        rows.append(("tini -g + bash one-liner", [tini, "-g", "--"] + oneliner(n), n + 1, ("bash",)))
+    if dumb_init:
+        rows.append(("dumb-init + bash one-liner", [dumb_init] + oneliner(n), n + 1, ("bash",)))
+    return rows
+
+
+def measure_memory(cmd, procs, wrappers, settle=0.3):
+    """Pss and VmRSS of the supervisor, and of it plus its wrapping shells."""
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
     try:
-        wait_for(lambda: len(children(p.pid)) >= n)
+        wait_for(lambda: len(descendants(p.pid)) >= procs)
         time.sleep(settle)
-        return status_kb(p.pid, "VmRSS"), status_kb(p.pid, "RssAnon"), pss_kb(p.pid)
+        own_pss, own_rss = pss_kb(p.pid), status_kb(p.pid, "VmRSS")
+        wrap = [d for d in descendants(p.pid) if comm(d) in wrappers]
+        return own_pss, own_rss, own_pss + sum(pss_kb(w) for w in wrap)
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait()
 
 
-def median_memory(cmd, n, settle=0.3):
-    samples = [measure_memory(cmd, n, settle) for _ in range(RUNS)]
+def median_of(f, runs=RUNS):
+    samples = [f() for _ in range(runs)]
     return tuple(statistics.median(column) for column in zip(*samples))
 
 
-print(f"memory of the supervising process, median of {RUNS} runs (kB):")
-print(f"  {'what':<52} {'VmRSS':>7} {'RssAnon':>8} {'Pss':>6}")
-rows = {}
+print(f"memory of the supervising processes, median of {RUNS} runs (kB):")
+print(f"  {'what':<44} {'Pss':>6} {'VmRSS':>6} {'Pss with its wrapper':>21}")
 for n in (2, 3):
-    rows[("solodyno", n)] = median_memory(solodyno_cmd(n), n)
-    rows[("oneliner", n)] = median_memory(oneliner_cmd(n), n)
-    rows[("solodyno-out", n)] = median_memory(solodyno_cmd(n, output_kib=1024), n, settle=1.0)
-for n in (2, 3):
-    for key, label in (("solodyno", f"solodyno run, {n} members"),
-                       ("solodyno-out", f"solodyno run, {n} members, after 1 MiB of output each"),
-                       ("oneliner", f"bash one-liner, {n} members")):
-        rss, anon, pss = rows[(key, n)]
-        print(f"  {label:<52} {rss:>7.0f} {anon:>8.0f} {pss:>6.0f}")
-for n in (2, 3):
-    (rs, an, ps), (rb, ab, pb) = rows[("solodyno", n)], rows[("oneliner", n)]
-    print(f"  ratio solodyno / one-liner, {n} members: VmRSS {rs / rb:.2f}, RssAnon {an / ab:.2f}, "
-          f"Pss {ps / pb:.2f}")
+    results = {}
+    for label, cmd, procs, wrappers in commands(n):
+        results[label] = median_of(lambda: measure_memory(cmd, procs, wrappers))
+        pss, rss, total = results[label]
+        print(f"  {label + f', {n} members':<44} {pss:>6.0f} {rss:>6.0f} {total:>21.0f}")
+    out = median_of(lambda: measure_memory(solodyno_cmd(n, 1024), n, (), settle=1.0))
+    print(f"  {f'solodyno run, {n} members, after 1 MiB output each':<44} {out[0]:>6.0f} {out[1]:>6.0f} {out[2]:>21.0f}")
+    ours = results["solodyno run"][2]
+    for label in results:
+        if label != "solodyno run":
+            print(f"  ratio solodyno run / {label}, {n} members (Pss with wrapper): "
+                  f"{ours / results[label][2]:.2f}")
 
-# SIGTERM to exit: members are `sleep`, which the kernel ends at once, so this
-# is the supervisor's own delay (plus the kernel's) after its last member.
-times = []
-for _ in range(21):
-    p = subprocess.Popen(solodyno_cmd(3), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: len(children(p.pid)) >= 3)
+
+def stop_latency(cmd, procs):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    wait_for(lambda: len(descendants(p.pid)) >= procs)
     time.sleep(0.1)
     t0 = time.monotonic()
     p.send_signal(signal.SIGTERM)
     p.wait()
-    times.append((time.monotonic() - t0) * 1000)
-    assert p.returncode == 143, p.returncode
-print(f"SIGTERM to exit, 3 members exiting at once: median {statistics.median(times):.2f} ms "
-      f"(min {min(times):.2f}, max {max(times):.2f}, {len(times)} runs)")
+    elapsed = (time.monotonic() - t0) * 1000
+    try:
+        os.killpg(p.pid, signal.SIGKILL)  # whatever a supervisor left behind
+    except ProcessLookupError:
+        pass
+    return elapsed, p.returncode
+
+
+print("SIGTERM to exit, 3 members that exit at once on SIGTERM, 21 runs (ms):")
+latency = {}
+for label, cmd, procs, _ in commands(3):
+    if label == "bash one-liner":
+        continue  # bash in `wait -n` dies of SIGTERM and leaves its members running
+    times, codes = [], set()
+    for _ in range(21):
+        ms, code = stop_latency(cmd, procs)
+        times.append(ms)
+        codes.add(code)
+    latency[label] = statistics.median(times)
+    print(f"  {label:<28} median {latency[label]:6.2f}  (min {min(times):.2f}, max {max(times):.2f}; "
+          f"exit {'/'.join(str(c) for c in sorted(codes))})")
+for label in latency:
+    if label != "solodyno run":
+        print(f"  ratio solodyno run / {label}: {latency['solodyno run'] / latency[label]:.2f}")
 PY
 
-# ---- 2: throughput of the prefixer ---------------------------------------------
+# ---- 3: throughput of the prefixer ---------------------------------------------
 lines=3000000
 python3 -c "
 import sys
@@ -136,25 +182,27 @@ with open(sys.argv[1], 'wb') as f:
     for _ in range($lines // 1000):
         f.write(line * 1000)
 " "$tmp/lines"
-# Two members, as on a dyno: one writes the data, the other only waits (and
-# is stopped when the first ends).
+bytes=$(stat -c %s "$tmp/lines")
+# Two members, as on a dyno: one writes the data, the other only waits (and is
+# stopped when the first ends). The dyno's log reader is `cat`.
 printf 'writer: cat %s\nidle: sleep %s\n' "$tmp/lines" "$((300000 + RANDOM * 4))" >"$tmp/Procfile.tput"
-hyperfine --runs 15 --warmup 1 --export-json "$tmp/tput.json" \
+hyperfine --runs 15 --warmup 2 --export-json "$tmp/tput.json" \
   -n "plain pipe" "cat '$tmp/lines' | cat >/dev/null" \
-  -n "solodyno run (prefixed)" "'$SOLODYNO' run '$tmp/Procfile.tput' >/dev/null 2>&1; true" >/dev/null
-python3 - "$tmp/tput.json" "$lines" <<'PY'
+  -n "unprefixed" "SOLODYNO_PREFIX=0 '$SOLODYNO' run '$tmp/Procfile.tput' 2>/dev/null | cat >/dev/null; true" \
+  -n "prefixed" "'$SOLODYNO' run '$tmp/Procfile.tput' 2>/dev/null | cat >/dev/null; true" >/dev/null
+python3 - "$tmp/tput.json" "$lines" "$bytes" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-lines = int(sys.argv[2])
-plain, ours = results["plain pipe"]["median"], results["solodyno run (prefixed)"]["median"]
-print(f"throughput, {lines} lines of 100 bytes, median of 15 runs:")
-print(f"  plain pipe:              {plain * 1000:7.1f} ms  {lines / plain / 1e6:6.2f} M lines/s")
-print(f"  solodyno run (prefixed): {ours * 1000:7.1f} ms  {lines / ours / 1e6:6.2f} M lines/s")
-print(f"  ratio solodyno / plain pipe (throughput): {plain / ours:.2f}")
-# On a shared machine the wall time swings with the load; the CPU time spent
-# (all processes of each pipeline, mean of the runs) is steadier.
+lines, size = int(sys.argv[2]), int(sys.argv[3])
+print(f"throughput, {lines} lines of 100 bytes ({size / 1e6:.0f} MB) to a reader through a pipe, median of 15 runs:")
+for name in ("plain pipe", "unprefixed", "prefixed"):
+    t = results[name]["median"]
+    label = {"plain pipe": "cat | cat", "unprefixed": "solodyno run, SOLODYNO_PREFIX=0",
+             "prefixed": "solodyno run, prefixed"}[name]
+    print(f"  {label:<34} {t * 1000:7.1f} ms  {size / t / 1e6:7.0f} MB/s")
+ratio = results["unprefixed"]["median"] / results["prefixed"]["median"]
+print(f"  ratio prefixed / unprefixed (throughput): {ratio:.2f}")
 cpu = {k: (r["user"] + r["system"]) for k, r in results.items()}
-print(f"  CPU time, mean: plain pipe {cpu['plain pipe'] * 1000:.0f} ms, "
-      f"solodyno run {cpu['solodyno run (prefixed)'] * 1000:.0f} ms "
-      f"(ratio {cpu['plain pipe'] / cpu['solodyno run (prefixed)']:.2f})")
+print(f"  CPU time, mean of all processes: unprefixed {cpu['unprefixed'] * 1000:.0f} ms, "
+      f"prefixed {cpu['prefixed'] * 1000:.0f} ms")
 PY

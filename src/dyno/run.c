@@ -72,6 +72,10 @@
  * their turn: fewer poll() calls under load, and no member can starve another. */
 #define READS_PER_TURN 8
 
+/* After this long without members' output (and nothing queued), the memory
+ * the output used is given back. */
+#define OUTPUT_QUIET_MS 1000
+
 /* At the very end, how long a stalled reader of our output may take nothing
  * before what is left is dropped. */
 #define FINAL_FLUSH_MS 2000
@@ -108,6 +112,11 @@ static long long next_wakeup(const struct supervisor *sv)
         if (next < 0 || check < next)
             next = check;
     }
+    if (sv->output_at_ms && !sv->output_released) {
+        long long quiet = sv->output_at_ms + OUTPUT_QUIET_MS;
+        if (next < 0 || quiet < next)
+            next = quiet;
+    }
     return next;
 }
 
@@ -127,6 +136,11 @@ static int poll_timeout(const struct supervisor *sv)
 static void run_due(struct supervisor *sv)
 {
     run_stop_checks(sv);
+    if (sv->output_at_ms && !sv->output_released && sv->out.q.queued == 0 &&
+        now_ms() >= sv->output_at_ms + OUTPUT_QUIET_MS) {
+        output_release(&sv->out);
+        sv->output_released = true;
+    }
     watch_run_due(sv); /* after the checks: a restarting member whose group is gone starts again */
 }
 
@@ -173,9 +187,15 @@ static void supervise(struct supervisor *sv)
          * it ended. */
         for (size_t i = first_pipe; i < end_pipes; i++)
             for (int reads = 0; fds[i].revents && reads < READS_PER_TURN && output_has_room(sv);
-                 reads++)
-                if (!stream_pump(&sv->out, &of[i]->out))
+                 reads++) {
+                bool more = stream_pump(&sv->out, &of[i]->out);
+                /* Written as it comes: the queue stays a few blocks long. */
+                outq_flush(&sv->out.q);
+                sv->output_at_ms = now_ms();
+                sv->output_released = false;
+                if (!more)
                     break;
+            }
         outq_flush(&sv->out.q);
         if (fds[0].revents)
             read_signals(sv);
@@ -251,14 +271,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     sv.self = getpid();
     sv.prefix = prefix_setting >= 0 ? prefix_setting == 1 : sv.n > 1;
-    if (sv.prefix) {
+    if (sv.prefix)
         make_prefixes(&sv);
-        sv.out.buf = malloc(READ_SIZE);
-        if (!sv.out.buf) {
-            msg_error("out of memory");
-            goto out;
-        }
-    }
     outq_open_sinks(&sv.out.q);
     sv.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (sv.devnull < 0) {

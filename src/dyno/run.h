@@ -89,6 +89,8 @@ struct supervisor {
     unsigned signal_unnoted[NSIG];
 
     char *state_path;         /* the state file for solodyno signal, or NULL */
+    long long output_at_ms;   /* the last read of members' output */
+    bool output_released;     /* its memory was given back since */
     struct output out;
 
     /* run_watch.c: the memory watch and the boot order (issue 16) */

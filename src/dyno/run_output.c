@@ -3,6 +3,9 @@
 #include "dyno/run_output.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +103,8 @@ void stream_feed(struct output *out, struct stream *s, const char *chunk, size_t
 
 bool stream_pump(struct output *out, struct stream *s)
 {
+    if (!out->buf)
+        out->buf = xrealloc(NULL, READ_SIZE);
     if (s->partial_len)
         memcpy(out->buf, s->partial, s->partial_len);
     ssize_t n = read(s->fd, out->buf + s->partial_len, READ_SIZE - s->partial_len);
@@ -118,4 +123,16 @@ void stream_finish(struct output *out, struct stream *s)
     if (s->partial_len) /* (partial may be NULL: no arithmetic on it then) */
         queue_lines(out, s, s->partial, s->partial_len, LOG_LINE_MAX - s->prefix_len);
     close_stream(s);
+}
+
+void output_release(struct output *out)
+{
+    free(out->buf);
+    out->buf = NULL;
+    outq_release_spares(&out->q);
+#ifdef __GLIBC__
+    /* Freed heap pages stay resident until given back: glibc returns only
+     * the top of the heap by itself. */
+    malloc_trim(0);
+#endif
 }

@@ -17,14 +17,16 @@
  * ourselves at that size, prefix included, keeps every piece prefixed. */
 #define LOG_LINE_MAX 10000
 
-/* One read() from a member takes up to this much: a default pipe's capacity,
- * so a busy member's pipe is emptied in one system call. It must exceed
- * LOG_LINE_MAX, so an unfinished line always fits with room to spare. */
-#define READ_SIZE (64 * 1024)
+/* One read() from a member takes up to this much: half its pipe, so a busy
+ * member costs few system calls (the buffer exists only during a burst of
+ * output: output_release() frees it). It must exceed LOG_LINE_MAX, so an
+ * unfinished line always fits with room to spare. */
+#define READ_SIZE (128 * 1024)
 
 /* Where prefixed lines go. */
 struct output {
-    char *buf;          /* read buffer shared by every stream: READ_SIZE bytes */
+    char *buf;          /* read buffer shared by every stream: READ_SIZE bytes,
+                           allocated at the first read after a release */
     struct outq q;
 };
 
@@ -49,5 +51,10 @@ void stream_feed(struct output *out, struct stream *s, const char *chunk, size_t
 /* The end of a stream: its unfinished line is passed on with a line end, and
  * its pipe (if open) closed. */
 void stream_finish(struct output *out, struct stream *s);
+
+/* Gives back the memory a burst of output used (the read buffer, the queue's
+ * spare blocks, free heap pages), once the queue is empty and output quiet:
+ * a dyno's supervisor should stay small between bursts. */
+void output_release(struct output *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
@@ -73,29 +74,33 @@ void outq_open_sinks(struct outq *q)
                     out.st_ino == err.st_ino;
 }
 
-static ssize_t sink_write(struct sink *s, const char *p, size_t n)
+/* Writes iov[0..cnt) without waiting; like writev(). */
+static ssize_t sink_write(struct sink *s, struct iovec *iov, int cnt)
 {
-    if (s->socket)
-        return send(s->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (s->socket) {
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+        return sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     if (s->guarded) {
         struct pollfd pf = {.fd = s->fd, .events = POLLOUT};
         if (poll(&pf, 1, 0) <= 0) {
             errno = EAGAIN;
             return -1;
         }
-        if (n > PIPE_BUF)
-            n = PIPE_BUF;
+        return write(s->fd, iov[0].iov_base, iov[0].iov_len < PIPE_BUF ? iov[0].iov_len : PIPE_BUF);
     }
-    return write(s->fd, p, n);
+    return writev(s->fd, iov, cnt);
 }
 
 static struct outq_block *new_block(struct outq *q, int fd)
 {
     struct outq_block *b = q->spare;
-    if (b)
-        q->spare = NULL;
-    else
+    if (b) {
+        q->spare = b->next;
+        q->n_spare--;
+    } else {
         b = xrealloc(NULL, sizeof *b);
+    }
     b->next = NULL;
     b->fd = fd;
     b->start = b->len = 0;
@@ -126,6 +131,19 @@ static void append(struct outq *q, int fd, const char *data, size_t len)
 void outq_append3(struct outq *q, int fd, const char *a, size_t alen, const char *b, size_t blen,
                   const char *c, size_t clen)
 {
+    size_t total = alen + blen + clen;
+    struct outq_block *t = q->tail;
+    if (total <= OUTQ_BLOCK && (!t || t->fd != fd || OUTQ_BLOCK - t->len < total))
+        t = new_block(q, fd); /* whole in one block: the common case, below */
+    if (total <= OUTQ_BLOCK) {
+        char *dst = t->data + t->len;
+        memcpy(dst, a, alen);
+        memcpy(dst + alen, b, blen);
+        memcpy(dst + alen + blen, c, clen);
+        t->len += total;
+        q->queued += total;
+        return;
+    }
     append(q, fd, a, alen);
     append(q, fd, b, blen);
     append(q, fd, c, clen);
@@ -160,10 +178,15 @@ static void remove_block(struct outq *q, struct outq_block **link, struct outq_b
     if (q->tail == b)
         q->tail = prev;
     q->queued -= b->len - b->start;
-    if (q->spare)
+    if (q->n_spare < OUTQ_SPARE_BLOCKS) {
+        /* Kept: under load blocks are needed again at once, and freeing
+         * them would make the heap shrink and grow at every read. */
+        b->next = q->spare;
+        q->spare = b;
+        q->n_spare++;
+    } else {
         free(b);
-    else
-        q->spare = b; /* kept: under load a block is needed again at once */
+    }
 }
 
 /* A sink failed for good: say so once (on the other one, if stdout broke)
@@ -174,6 +197,25 @@ static void sink_broke(struct outq *q, int fd, int err)
     if (fd == 1)
         outq_note(q, "writing to stdout failed (%s): members' output is dropped from now on",
                   strerror(err));
+}
+
+/* Marks n bytes written from *link on (blocks of one fd), removing the
+ * blocks written whole. */
+static void consume(struct outq *q, struct outq_block **link, struct outq_block *prev, size_t n)
+{
+    int fd = (*link)->fd;
+    while (*link && (*link)->fd == fd) {
+        struct outq_block *b = *link;
+        size_t take = b->len - b->start < n ? b->len - b->start : n;
+        b->start += take;
+        q->queued -= take;
+        n -= take;
+        if (b->start < b->len)
+            return;
+        remove_block(q, link, prev);
+        if (n == 0)
+            return;
+    }
 }
 
 bool outq_flush(struct outq *q)
@@ -192,29 +234,37 @@ bool outq_flush(struct outq *q)
             link = &b->next;
             continue;
         }
-        if (b->start < b->len && s->fd >= 0 && !s->broken) {
-            ssize_t w = sink_write(s, b->data + b->start, b->len - b->start);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0 && errno == EAGAIN) {
-                s->want_out = true;
-                if (q->same_place)
-                    return false;
-                blocked[b->fd] = true;
-                continue;
-            }
-            if (w < 0) {
-                sink_broke(q, b->fd, errno);
-                continue;
-            }
-            b->start += (size_t)w;
-            q->queued -= (size_t)w;
-            if (b->start < b->len)
-                continue; /* a short write: the rest may fit now, or EAGAIN */
-        } else {
+        if (b->start == b->len || s->fd < 0 || s->broken) {
             q->dropped += b->len - b->start;
+            remove_block(q, link, prev);
+            continue;
         }
-        remove_block(q, link, prev);
+        /* The blocks that follow for the same fd go in the same call. */
+        struct iovec iov[OUTQ_GATHER];
+        int cnt = 0;
+        for (struct outq_block *c = b; c && c->fd == b->fd && cnt < OUTQ_GATHER; c = c->next)
+            if (c->start < c->len)
+                iov[cnt++] = (struct iovec){.iov_base = c->data + c->start,
+                                            .iov_len = c->len - c->start};
+        ssize_t w = sink_write(s, iov, cnt);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EAGAIN, w = -1; /* took nothing: as if full */
+        if (w < 0 && errno == EAGAIN) {
+            s->want_out = true;
+            if (q->same_place)
+                return false;
+            blocked[b->fd] = true;
+            continue;
+        }
+        if (w < 0) {
+            sink_broke(q, b->fd, errno);
+            continue;
+        }
+        /* A short write leaves the rest at the head: the next call takes it,
+         * or says EAGAIN. */
+        consume(q, link, prev, (size_t)w);
     }
     return q->head == NULL;
 }
@@ -240,6 +290,16 @@ void outq_each(const struct outq *q, void (*fn)(void *ctx, int fd, const char *d
             fn(ctx, b->fd, b->data + b->start, b->len - b->start);
 }
 
+void outq_release_spares(struct outq *q)
+{
+    while (q->spare) {
+        struct outq_block *b = q->spare;
+        q->spare = b->next;
+        free(b);
+    }
+    q->n_spare = 0;
+}
+
 void outq_free(struct outq *q)
 {
     while (q->head) {
@@ -248,8 +308,7 @@ void outq_free(struct outq *q)
         free(b);
     }
     q->tail = NULL;
-    free(q->spare);
-    q->spare = NULL;
+    outq_release_spares(q);
     q->queued = 0;
     for (int fd = 1; fd <= 2; fd++)
         if (q->sinks[fd].own)

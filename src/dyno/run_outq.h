@@ -25,9 +25,16 @@
 /* Past this many bytes waiting, members' pipes are no longer read. */
 #define OUTQ_BACKLOG_MAX (256 * 1024)
 
-/* Bytes per block of the queue. A whole output line (LOG_LINE_MAX plus its
- * line end) always fits in one. */
-#define OUTQ_BLOCK (32 * 1024)
+/* Bytes per block of the queue: a read's lines fill about two. A whole
+ * output line (LOG_LINE_MAX plus its line end) always fits in one. */
+#define OUTQ_BLOCK (64 * 1024)
+
+/* At most this many blocks of one fd go in one write (writev). */
+#define OUTQ_GATHER 8
+
+/* Blocks kept for reuse once written, while output flows: what one read's
+ * lines fill. */
+#define OUTQ_SPARE_BLOCKS 4
 
 struct outq_block;
 
@@ -43,6 +50,7 @@ struct sink {
 
 struct outq {
     struct outq_block *head, *tail, *spare;
+    size_t n_spare;
     size_t queued;               /* bytes waiting */
     unsigned long long dropped;  /* bytes dropped on a broken sink */
     struct sink sinks[3];        /* [1] and [2] */
@@ -72,6 +80,9 @@ void outq_drain(struct outq *q, int limit_ms);
 /* Calls fn for each queued piece of bytes, in order (for tests and fuzzing). */
 void outq_each(const struct outq *q, void (*fn)(void *ctx, int fd, const char *data, size_t len),
                void *ctx);
+
+/* Frees the blocks kept for reuse. */
+void outq_release_spares(struct outq *q);
 
 void outq_free(struct outq *q);
 

@@ -10,6 +10,9 @@
 
 #include "common/xalloc.h"
 
+/* No stdio streams or scanf here: this runs in a small long-lived process,
+ * and they would add tens of kB of libc to what it keeps resident. */
+
 /* Reads a small /proc file whole (NUL-terminated); its length, or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
@@ -36,19 +39,21 @@ bool proc_read_one(pid_t pid, struct proc_info *out)
     const char *p = strrchr(buf, ')');
     if (!p)
         return false;
-    char state;
-    int ppid, pgid;
-    if (sscanf(p + 1, " %c %d %d", &state, &ppid, &pgid) != 3)
+    if (p[1] != ' ' || !p[2] || p[3] != ' ')
         return false;
-    /* Fields 3 (state) to 22 (starttime): skip 19 more after the state. */
-    const char *f = p + 2;
-    for (int field = 3; field < 22 && f; field++) {
-        f = strchr(f, ' ');
-        if (f)
+    char state = p[2];
+    char *end;
+    long ppid = strtol(p + 4, &end, 10);
+    long pgid = strtol(end, &end, 10);
+    if (*end != ' ')
+        return false;
+    /* Fields 6 (session) to 21, then 22 (starttime). */
+    const char *f = end;
+    for (int field = 6; field <= 22 && f; field++)
+        if ((f = strchr(f, ' ')) != NULL)
             f++;
-    }
-    *out = (struct proc_info){.pid = pid, .ppid = ppid, .pgid = pgid, .state = state,
-                              .start = f ? strtoull(f, NULL, 10) : 0};
+    *out = (struct proc_info){.pid = pid, .ppid = (pid_t)ppid, .pgid = (pid_t)pgid,
+                              .state = state, .start = f ? strtoull(f, NULL, 10) : 0};
     return true;
 }
 
@@ -93,6 +98,30 @@ static bool kernel_lists_children(void)
     return known;
 }
 
+/* Adds each process listed in a children file ("12 34 56 "). */
+static void add_listed(struct proc_table *t, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[4096];
+    long pid = 0;
+    ssize_t n;
+    /* Digits may straddle two reads: the number is carried over. */
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                pid = pid * 10 + (buf[i] - '0');
+                continue;
+            }
+            struct proc_info info;
+            if (pid > 0 && proc_read_one((pid_t)pid, &info))
+                add(t, &info);
+            pid = 0;
+        }
+    close(fd);
+}
+
 /* Adds the children of pid, of each of its threads (a child is listed under
  * the thread that forked it). A process that ended meanwhile adds nothing. */
 static void add_children(struct proc_table *t, pid_t pid)
@@ -107,15 +136,7 @@ static void add_children(struct proc_table *t, pid_t pid)
         if (e->d_name[0] == '.')
             continue;
         snprintf(path, sizeof path, "/proc/%d/task/%.20s/children", (int)pid, e->d_name);
-        FILE *f = fopen(path, "re");
-        if (!f)
-            continue;
-        long child;
-        struct proc_info info;
-        while (fscanf(f, "%ld", &child) == 1)
-            if (proc_read_one((pid_t)child, &info))
-                add(t, &info);
-        fclose(f);
+        add_listed(t, path);
     }
     closedir(d);
 }

@@ -24,7 +24,7 @@
 
 #include "dyno/run_output.h"
 
-#define TEXT_MAX (96 * 1024) /* more than a full read */
+#define TEXT_MAX (READ_SIZE + READ_SIZE / 4) /* more than a full read */
 #define FEEDS_MAX 256
 
 static size_t expand(const uint8_t *d, size_t n, char *out, size_t cap)

@@ -161,7 +161,7 @@ start_heavy_boot_dyno() {
   run cat "$DYNO_OUT"
   assert_output --regexp "solodyno: sidekiq: starting; puma listens on $DYNO_PORT after [0-9]+\.[0-9] s"
   local puma_done sidekiq_start
-  puma_done=$(burn_time puma done)
+  puma_done=$(burn_time puma "done")
   sidekiq_start=$(burn_time sidekiq start)
   [ -n "$puma_done" ] && [ -n "$sidekiq_start" ]
   python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(0 if b > a else 1)" "$puma_done" "$sidekiq_start"
@@ -173,7 +173,7 @@ start_heavy_boot_dyno() {
   run cat "$DYNO_OUT"
   refute_output --partial "solodyno: sidekiq: starting;"
   local puma_done sidekiq_start
-  puma_done=$(burn_time puma done)
+  puma_done=$(burn_time puma "done")
   sidekiq_start=$(burn_time sidekiq start)
   [ -n "$puma_done" ] && [ -n "$sidekiq_start" ]
   python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(0 if b < a else 1)" "$puma_done" "$sidekiq_start"

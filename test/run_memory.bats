@@ -103,7 +103,7 @@ PY
   sleep 2
   stop_curl_loop
   stop_dyno
-  cat "$DYNO_OUT" | grep -v "^source=" | tail -n 40
+  grep -v "^source=" "$DYNO_OUT" | tail -n 40
   [ "$DYNO_STATUS" -eq 143 ]
   # The kernel never had to act: the guard did.
   [ "$(memcg_oom_kills)" = 0 ]

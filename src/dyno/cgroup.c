@@ -350,8 +350,10 @@ void cg_memory_read(const char *root, struct cg_memory *m)
     unsigned long long v;
     if (read_bytes(root, "memory.current", &m->usage)) {
         m->version = 2;
-        if (read_bytes(root, "memory.swap.current", &v))
+        if (read_bytes(root, "memory.swap.current", &v)) {
             m->swap = v;
+            m->swap_known = true;
+        }
         read_stat(root, "memory.stat", "inactive_file", &m->inactive_file);
         m->limited = read_memory_limit(root, "memory.max", &m->limit);
         int swap_max = read_limit(root, "memory.swap.max", &v);
@@ -363,8 +365,10 @@ void cg_memory_read(const char *root, struct cg_memory *m)
     }
     if (read_bytes(root, "memory/memory.usage_in_bytes", &m->usage)) {
         m->version = 1;
-        if (read_bytes(root, "memory/memory.memsw.usage_in_bytes", &v) && v > m->usage)
-            m->swap = v - m->usage;
+        if (read_bytes(root, "memory/memory.memsw.usage_in_bytes", &v)) {
+            m->swap = v > m->usage ? v - m->usage : 0;
+            m->swap_known = true;
+        }
         read_stat(root, "memory/memory.stat", "total_inactive_file", &m->inactive_file);
         m->limited = read_memory_limit(root, "memory/memory.limit_in_bytes", &m->limit);
         unsigned long long memsw;

@@ -66,6 +66,7 @@ struct cg_memory {
     unsigned long long limit;         /* bytes, when limited */
     unsigned long long usage;         /* RAM charged to the cgroup, page cache included */
     unsigned long long swap;          /* in swap (0 where not accounted) */
+    bool swap_known;                  /* swap is accounted (v2 memory.swap.current, v1 memsw) */
     unsigned long long inactive_file; /* page cache the kernel reclaims before anything else */
     int swap_room;                    /* 1: it may swap past its limit; 0: it may not; -1: unknown */
 };

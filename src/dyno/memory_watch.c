@@ -23,6 +23,13 @@ static unsigned long long measure(struct memory_watch *w, const pid_t *groups, b
         struct cg_memory cg;
         cg_memory_read(w->cg_root, &cg);
         if (cg.version) {
+            /* Without swap accounting the cgroup's usage stops at its limit
+             * (past it, pages go to swap, unseen): the processes' own swap
+             * counts then, as the kernel tells it per process. */
+            if (!cg.swap_known) {
+                cg.swap = sum_swap;
+                cg.swap_known = true;
+            }
             *swap = cg.swap;
             return cg_memory_used(&cg);
         }

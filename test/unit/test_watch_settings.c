@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dyno/cgroup.h"
 #include "dyno/watch_settings.h"
@@ -161,7 +162,7 @@ static void test_cgroup(const char *tmp)
     struct cg_memory m;
     cg_memory_read(v2, &m);
     CHECK(m.version == 2 && m.limited && m.limit == 536870912ULL && m.usage == 524288000ULL);
-    CHECK(m.swap == 10485760ULL && m.inactive_file == 100000000ULL && m.swap_room == 1);
+    CHECK(m.swap == 10485760ULL && m.swap_known && m.inactive_file == 100000000ULL && m.swap_room == 1);
     CHECK(cg_memory_used(&m) == 524288000ULL + 10485760ULL - 100000000ULL);
     put(v2, "memory.swap.max", "0\n");
     cg_memory_read(v2, &m);
@@ -182,7 +183,7 @@ static void test_cgroup(const char *tmp)
     put(v1, "memory/memory.stat", "cache 50000000\nrss 450000000\ninactive_file 1\n"
                                   "total_cache 50000000\ntotal_inactive_file 30000000\n");
     cg_memory_read(v1, &m);
-    CHECK(m.version == 1 && m.limited && m.usage == 500000000ULL && m.swap == 100000000ULL);
+    CHECK(m.version == 1 && m.limited && m.usage == 500000000ULL && m.swap == 100000000ULL && m.swap_known);
     CHECK(m.inactive_file == 30000000ULL && m.swap_room == 1);
     CHECK(cg_memory_used(&m) == 570000000ULL);
     put(v1, "memory/memory.memsw.limit_in_bytes", "536870912\n");
@@ -192,6 +193,11 @@ static void test_cgroup(const char *tmp)
     put(v1, "memory/memory.stat", "total_inactive_file 900000000\n");
     cg_memory_read(v1, &m);
     CHECK(cg_memory_used(&m) == 0);
+    /* Without swap accounting (no memsw files) swap is unknown, not 0. */
+    snprintf(path, sizeof path, "%s/memory/memory.memsw.usage_in_bytes", v1);
+    unlink(path);
+    cg_memory_read(v1, &m);
+    CHECK(m.version == 1 && !m.swap_known && m.swap == 0);
     /* Nothing there at all. */
     snprintf(path, sizeof path, "%s/none", tmp);
     cg_memory_read(path, &m);

@@ -122,7 +122,7 @@ static void sample_memory(struct supervisor *sv, long long now)
     int restart = memory_watch_sample(&sv->watch, now, sv->groups, sv->restartable, &metrics, &notes);
     /* The metrics line goes to stdout, where the log router reads l2met. */
     if (metrics.len) {
-        outq_append3(&sv->out.q, 1, metrics.data, metrics.len, NULL, 0, NULL, 0);
+        outq_append3(&sv->out.q, 1, metrics.data, metrics.len, "", 0, "", 0);
         /* Output as any: the queue's memory is given back once it is quiet. */
         sv->output_at_ms = now;
         sv->output_released = false;

@@ -60,14 +60,22 @@ free_port() {
 # $APP in the background exactly as bin/local does for users (clean env with
 # the config vars, HOME, DYNO, PORT; .profile.d, .profile, bash -c), with the
 # stubs first on PATH. Output goes to $DYNO_OUT; $DYNO_PORT is its port.
+# Two optional settings shape the dyno as Heroku's are: DYNO_CGROUP, a cgroup
+# directory the dyno runs in (its every process, from the start), and
+# DYNO_CPUS, the CPUs it may use (taskset), e.g. 0 for a one-CPU share.
 start_dyno() {
   local type=$1
   shift
   DYNO_PORT=$(free_port)
-  "$BP_DIR/bin/local" start "$APP" "$type" --env-dir "$ENV_DIR" --port "$DYNO_PORT" \
-    -e "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin" -e "STUB_LOG=$STUB_LOG" \
-    -e "ASAN_OPTIONS=$ASAN_OPTIONS" -e "UBSAN_OPTIONS=$UBSAN_OPTIONS" \
-    "$@" >"$DYNO_OUT" 2>&1 3>&- &
+  local -a pin=()
+  if [[ -n "${DYNO_CPUS:-}" ]]; then pin=(taskset -c "$DYNO_CPUS"); fi
+  (
+    if [[ -n "${DYNO_CGROUP:-}" ]]; then echo "$BASHPID" >"$DYNO_CGROUP/cgroup.procs"; fi
+    exec "${pin[@]}" "$BP_DIR/bin/local" start "$APP" "$type" --env-dir "$ENV_DIR" --port "$DYNO_PORT" \
+      -e "PATH=$STUBS:/usr/local/bin:/usr/bin:/bin" -e "STUB_LOG=$STUB_LOG" \
+      -e "ASAN_OPTIONS=$ASAN_OPTIONS" -e "UBSAN_OPTIONS=$UBSAN_OPTIONS" \
+      "$@"
+  ) >"$DYNO_OUT" 2>&1 3>&- &
   DYNO_LAUNCHER=$!
 }
 

@@ -63,3 +63,28 @@ setup() { common_setup; }
   run "$SOLODYNO_BUILD_DIR/unit/test_slugignore"
   assert_success
 }
+
+@test "unit: proc_memory (smaps_rollup, smaps and status fields, children lists, the line reader)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_proc_memory" "$BATS_TEST_TMPDIR"
+  assert_success
+}
+
+@test "unit: net_listen (/proc/net/tcp and tcp6 lines, a real listener over IPv4 and IPv6)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_net_listen"
+  assert_success
+}
+
+@test "unit: memory_policy (warning levels and their rate, the guard over sample sequences, l2met lines)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_memory_policy"
+  assert_success
+}
+
+@test "unit: watch_settings (the run's memory and boot config vars, cgroup v1/v2 usage, the guard level)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_watch_settings" "$BATS_TEST_TMPDIR"
+  assert_success
+}
+
+@test "unit: member_memory (each member's processes: groups, orphans, strays, by real forks)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_member_memory"
+  assert_success
+}

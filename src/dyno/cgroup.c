@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "dyno/proc_file.h"
 
 static bool is_blank(char c)
 {
@@ -227,12 +228,14 @@ void dyno_resources_detect(const char *(*lookup)(const char *), struct dyno_reso
         if (parse_whole(mem, 1, MEMORY_MB_MAX, &v)) {
             r->memory_mb = (unsigned)v;
             r->memory_from = "SOLODYNO_MEMORY_MB";
+            r->memory_known = true;
             goto cpus;
         }
         msg_note("warning: SOLODYNO_MEMORY_MB: expected whole megabytes from 1 to %u; ignoring it",
                  MEMORY_MB_MAX);
     }
-    if (!memory_from_cgroup(root, r)) {
+    r->memory_known = memory_from_cgroup(root, r);
+    if (!r->memory_known) {
         r->memory_mb = MEMORY_MB_UNKNOWN;
         r->memory_from = "no memory limit found: assuming the smallest dyno";
     }
@@ -258,4 +261,129 @@ cpus:;
         r->cpus = quota;
         r->cpus_from = from;
     }
+}
+
+/* ---- the dyno's memory use ------------------------------------------------ */
+
+bool cg_parse_bytes(const char *s, size_t n, unsigned long long *bytes)
+{
+    s = trim(s, &n);
+    unsigned long long v;
+    if (!parse_digits(s, n, &v) || v == ~0ULL)
+        return false;
+    *bytes = v;
+    return true;
+}
+
+bool cg_stat_line(const char *line, size_t n, const char *key, unsigned long long *v)
+{
+    size_t k = strlen(key);
+    if (n <= k + 1 || memcmp(line, key, k) != 0 || line[k] != ' ')
+        return false;
+    return cg_parse_bytes(line + k + 1, n - k - 1, v);
+}
+
+/* A byte count from root/file; false when missing or malformed. */
+static bool read_bytes(const char *root, const char *file, unsigned long long *v)
+{
+    char path[4096], buf[64];
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s", root, file);
+    return proc_read_small(path, buf, sizeof buf, &n) == PROC_READ_OK && cg_parse_bytes(buf, n, v);
+}
+
+/* A swap limit (memory.swap.max, memory.memsw.limit_in_bytes): 1 and *v for
+ * a number, 0 for no limit ("max", or v1's huge number), -1 when unreadable. */
+static int read_limit(const char *root, const char *file, unsigned long long *v)
+{
+    char path[4096], buf[64];
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s", root, file);
+    if (proc_read_small(path, buf, sizeof buf, &n) != PROC_READ_OK)
+        return -1;
+    const char *t = trim(buf, &n);
+    if (n == 3 && !memcmp(t, "max", 3))
+        return 0;
+    if (!parse_digits(t, n, v))
+        return -1;
+    return *v > (unsigned long long)MEMORY_MB_MAX * 1024 * 1024 ? 0 : 1;
+}
+
+/* A memory limit, read as solodyno env reads it (cg_parse_memory): true and
+ * *v for a real limit. */
+static bool read_memory_limit(const char *root, const char *file, unsigned long long *v)
+{
+    char path[4096], buf[64];
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s", root, file);
+    return proc_read_small(path, buf, sizeof buf, &n) == PROC_READ_OK &&
+           cg_parse_memory(buf, n, v) == CG_OK;
+}
+
+struct stat_find {
+    const char *key;
+    unsigned long long *v;
+    bool found;
+};
+
+static bool stat_find_line(void *ctx, const char *s, size_t n)
+{
+    struct stat_find *f = ctx;
+    f->found = cg_stat_line(s, n, f->key, f->v);
+    return !f->found;
+}
+
+static void read_stat(const char *root, const char *file, const char *key, unsigned long long *v)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, file);
+    struct stat_find f = {key, v, false};
+    proc_read_lines(path, stat_find_line, &f);
+    if (!f.found)
+        *v = 0;
+}
+
+void cg_memory_read(const char *root, struct cg_memory *m)
+{
+    memset(m, 0, sizeof *m);
+    m->swap_room = -1;
+    unsigned long long v;
+    if (read_bytes(root, "memory.current", &m->usage)) {
+        m->version = 2;
+        if (read_bytes(root, "memory.swap.current", &v)) {
+            m->swap = v;
+            m->swap_known = true;
+        }
+        read_stat(root, "memory.stat", "inactive_file", &m->inactive_file);
+        m->limited = read_memory_limit(root, "memory.max", &m->limit);
+        int swap_max = read_limit(root, "memory.swap.max", &v);
+        if (swap_max == 0 || (swap_max == 1 && v > 0))
+            m->swap_room = 1;
+        else if (swap_max == 1)
+            m->swap_room = 0;
+        return;
+    }
+    if (read_bytes(root, "memory/memory.usage_in_bytes", &m->usage)) {
+        m->version = 1;
+        if (read_bytes(root, "memory/memory.memsw.usage_in_bytes", &v)) {
+            m->swap = v > m->usage ? v - m->usage : 0;
+            m->swap_known = true;
+        }
+        read_stat(root, "memory/memory.stat", "total_inactive_file", &m->inactive_file);
+        m->limited = read_memory_limit(root, "memory/memory.limit_in_bytes", &m->limit);
+        unsigned long long memsw;
+        int r = read_limit(root, "memory/memory.memsw.limit_in_bytes", &memsw);
+        if (m->limited && r == 1)
+            m->swap_room = memsw > m->limit;
+        else if (m->limited && r == 0)
+            m->swap_room = 1;
+    }
+}
+
+unsigned long long cg_memory_used(const struct cg_memory *m)
+{
+    unsigned long long total = m->usage + m->swap;
+    if (total < m->usage)
+        return ~0ULL;
+    return m->inactive_file < total ? total - m->inactive_file : 0;
 }

@@ -40,6 +40,7 @@ enum cg_value cg_parse_cfs(const char *quota, size_t qn, const char *period, siz
 struct dyno_resources {
     unsigned memory_mb;
     const char *memory_from; /* for --explain: where the figure came from */
+    bool memory_known;       /* from SOLODYNO_MEMORY_MB or a cgroup limit, not assumed */
     unsigned cpus;
     const char *cpus_from;
 };
@@ -48,5 +49,39 @@ struct dyno_resources {
  * Warns on stderr (and goes on) about bad override values and unreadable or
  * malformed cgroup files; a missing file is normal and silent. */
 void dyno_resources_detect(const char *(*lookup)(const char *), struct dyno_resources *r);
+
+/* ---- the dyno's memory use, sampled by solodyno run ----------------------
+ *
+ * Under the same root: cgroup v2 memory.current (RAM charged, page cache
+ * included), memory.swap.current, memory.stat's inactive_file, memory.max and
+ * memory.swap.max; else cgroup v1 memory/memory.usage_in_bytes,
+ * memory.memsw.usage_in_bytes (RAM + swap, where swap is accounted),
+ * memory.stat's total_inactive_file, memory.limit_in_bytes and
+ * memory.memsw.limit_in_bytes. Read quietly: this runs every sample, and a
+ * file that cannot be read leaves its figure at 0.
+ */
+struct cg_memory {
+    int version;                      /* 2 or 1; 0: no usage file found */
+    bool limited;                     /* the cgroup has a memory limit */
+    unsigned long long limit;         /* bytes, when limited */
+    unsigned long long usage;         /* RAM charged to the cgroup, page cache included */
+    unsigned long long swap;          /* in swap (0 where not accounted) */
+    bool swap_known;                  /* swap is accounted (v2 memory.swap.current, v1 memsw) */
+    unsigned long long inactive_file; /* page cache the kernel reclaims before anything else */
+    int swap_room;                    /* 1: it may swap past its limit; 0: it may not; -1: unknown */
+};
+
+/* A byte count (memory.current, usage_in_bytes: digits, blanks around).
+ * false for anything else. */
+bool cg_parse_bytes(const char *s, size_t n, unsigned long long *bytes);
+
+/* One "key value" line of memory.stat: true and *v when it is key's line. */
+bool cg_stat_line(const char *line, size_t n, const char *key, unsigned long long *v);
+
+void cg_memory_read(const char *root, struct cg_memory *m);
+
+/* What counts against the quota, as Heroku counts it for R14 (RAM and swap,
+ * not the page cache it can drop): usage + swap - inactive_file. */
+unsigned long long cg_memory_used(const struct cg_memory *m);
 
 #endif

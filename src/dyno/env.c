@@ -1,4 +1,5 @@
 #include "dyno/env.h"
+#include "dyno/watch_settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -642,6 +643,10 @@ void env_format_explain(const struct env_result *r, strbuf *out)
                       "bytes, below %llu; a variable can only lower that cap, so ImageMagick uses %llu\n",
                       policy, cap, r->tuning.magick_memory_limit, cap);
     }
+    /* What solodyno run's memory watch and boot order do here (issue 16):
+     * only the web dyno runs solodyno run. */
+    if (role->kind == DYNO_WEB)
+        watch_explain(r->lookup, r->app_dir, &r->res, out);
 }
 
 void env_format_log(const struct env_result *r, strbuf *out)

@@ -106,6 +106,9 @@ static long long next_wakeup(const struct supervisor *sv)
     }
     if (sv->stop_signal && !sv->killed && (next < 0 || sv->deadline_ms < next))
         next = sv->deadline_ms;
+    long long watch = watch_next_wakeup(sv); /* boot order, memory samples */
+    if (watch >= 0 && (next < 0 || watch < next))
+        next = watch;
     if (sv->stop_signal) {
         long long check = now_ms() + STOP_POLL_MS;
         if (next < 0 || check < next)
@@ -125,7 +128,10 @@ static int poll_timeout(const struct supervisor *sv)
     if (next < 0)
         return -1;
     long long left = next - now_ms();
-    return left < 0 ? 0 : left > STOP_POLL_MS ? STOP_POLL_MS : (int)left;
+    /* While stopping, wake at least every STOP_POLL_MS; otherwise sleep until
+     * what is due (a memory sample 20 s away must not cost 200 wakeups). */
+    long long cap = sv->stop_signal ? STOP_POLL_MS : 24LL * 3600 * 1000;
+    return left < 0 ? 0 : left > cap ? (int)cap : (int)left;
 }
 
 /* What is due at this turn of the loop. */
@@ -137,6 +143,7 @@ static void run_due(struct supervisor *sv)
         output_release(&sv->out);
         sv->output_released = true;
     }
+    watch_run_due(sv); /* after the checks: a restarting member whose group is gone starts again */
 }
 
 static bool output_has_room(const struct supervisor *sv)
@@ -279,14 +286,11 @@ int cmd_run(int argc, char **argv)
 
     note_inherited(&sv);
     decide_terminal(&sv);
-    for (size_t i = 0; i < sv.n; i++) {
-        if (spawn_member(&sv, &sv.members[i]) != 0) {
-            /* Stop what did start (members not started have no group to
-             * signal); there is no dyno without every member. */
-            begin_stop(&sv, SIGTERM, 1);
-            break;
-        }
-    }
+    /* In file order; those after the member that binds $PORT may wait for
+     * it (boot_order.c). One that cannot start stops what did (members not
+     * started have no group to signal): there is no dyno without every member. */
+    watch_start(&sv, &pf);
+    watch_start_members(&sv);
     state_write(&sv);
     supervise(&sv);
     state_remove(&sv);
@@ -294,6 +298,7 @@ int cmd_run(int argc, char **argv)
     rc = sv.exit_status;
 
 out:
+    watch_free(&sv);
     free_supervisor(&sv);
     procfile_free(&pf);
     return rc;

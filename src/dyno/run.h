@@ -9,7 +9,10 @@
 #include <sys/types.h>
 
 #include "common/procfile.h"
+#include "dyno/boot_order.h"
+#include "dyno/memory_watch.h"
 #include "dyno/run_output.h"
+#include "dyno/watch_settings.h"
 
 /* Heroku kills a dyno 30 s after SIGTERM; Sidekiq needs 25 s to finish or put
  * back its jobs. 28 s leaves it that, plus a moment for our SIGKILL to land. */
@@ -42,6 +45,7 @@ struct member {
     long long stop_deadline_ms; /* MEMBER_STOPPING: when SIGKILL is due */
     bool killed;         /* SIGKILL was sent to what is left of it */
     bool has_terminal;   /* its group is the terminal's foreground */
+    bool restarting;     /* stopped by the memory guard: starts again once its group is gone */
 
     struct stream out;   /* its stdout and stderr, when prefixing */
 };
@@ -88,6 +92,14 @@ struct supervisor {
     long long output_at_ms;   /* the last read of members' output */
     bool output_released;     /* its memory was given back since */
     struct output out;
+
+    /* run_watch.c: the memory watch and the boot order (issue 16) */
+    struct watch_settings watch_settings;
+    struct memory_watch watch;
+    struct boot_order boot;
+    const char **names;       /* the members' names, for their log lines */
+    pid_t *groups;            /* per member, scratch for each sample */
+    bool *restartable;
 };
 
 /* run_util.c */
@@ -125,5 +137,12 @@ const char *stop_wording(const struct supervisor *sv, int sig, char *space, size
 /* run_state.c: the state file solodyno signal reads. */
 void state_write(struct supervisor *sv);
 void state_remove(struct supervisor *sv);
+
+/* run_watch.c: the memory watch and boot order in the loop. */
+void watch_start(struct supervisor *sv, const struct procfile *pf);
+void watch_start_members(struct supervisor *sv);
+long long watch_next_wakeup(const struct supervisor *sv);
+void watch_run_due(struct supervisor *sv);
+void watch_free(struct supervisor *sv);
 
 #endif

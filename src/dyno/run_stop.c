@@ -121,6 +121,10 @@ void begin_stop(struct supervisor *sv, int sig, int exit_status)
     sv->stop_signal = sig;
     sv->exit_status = exit_status;
     sv->deadline_ms = now_ms() + (long long)sv->grace_ms;
+    /* A member stopping for its restart in place is not started again; it
+     * has had its signal, and the earlier deadline stands (stop_member_in). */
+    for (size_t i = 0; i < sv->n; i++)
+        sv->members[i].restarting = false;
     for (size_t i = 0; i < sv->n; i++)
         stop_member_in(sv, &t, &sv->members[i], sig, sv->deadline_ms);
     signal_outside(sv, &t, sv->self, sig);
@@ -228,10 +232,14 @@ static void member_ended(struct supervisor *sv, struct member *m, int status)
         tcsetpgrp(STDIN_FILENO, sv->own_pgrp);
         m->has_terminal = false;
     }
+    if (m->restarting) { /* the memory guard stopped it, to start it again */
+        describe_end(status, how, sizeof how);
+        note(sv, "%s %s (stopped for its restart in place)", m->name, how);
+        return;
+    }
     if (sv->stop_signal || m->state == MEMBER_STOPPING) {
-        /* Asked to stop: with the dyno, or alone (to be restarted in place,
-         * by whoever called stop_member(): it starts the member again once
-         * its group is gone). */
+        /* Asked to stop: with the dyno, or alone (by whoever called
+         * stop_member()). */
         describe_stopped(sv, m, status, text, sizeof text);
         note(sv, "%s", text);
         return;

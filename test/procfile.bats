@@ -428,7 +428,7 @@ strict_web_fails() {
 
 @test "Procfile.web: a line without a colon fails the build, naming file and line" {
   strict_web_fails 'puma: bundle exec puma\nsidekiq bundle exec sidekiq\n' \
-    "Procfile.web, line 2: 'sidekiq bundle exec sidekiq' is not valid: expected NAME[@VAR|@!VAR]: COMMAND"
+    "Procfile.web, line 2: 'sidekiq bundle exec sidekiq' is not valid: expected NAME[@VAR|@!VAR]...: COMMAND"
 }
 
 @test "Procfile.web: an empty name fails the build" {

@@ -100,7 +100,7 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     for (size_t i = 0; i < pw->n; i++)
         members += pw->lines[i].kind == PROC_ENTRY;
     if (members == 0) {
-        log_warn("Procfile.web has no members: expected at least one 'NAME[@VAR|@!VAR]: COMMAND' line");
+        log_warn("Procfile.web has no members: expected at least one 'NAME[@VAR|@!VAR]...: COMMAND' line");
         procfile_free(pw);
         return -1;
     }
@@ -243,8 +243,7 @@ static int summary(const char *app_dir, const char *env_dir)
         if (l->kind != PROC_ENTRY)
             continue;
         sb_printf(&line, "%s%s", sep, l->name);
-        if (l->cond_var)
-            sb_printf(&line, "@%s%s", l->cond_negated ? "!" : "", l->cond_var);
+        procfile_format_conditions(l, &line);
         sep = ", ";
     }
     sb_append(&line, " (Procfile.web)");

@@ -417,7 +417,7 @@ static void render_web(const struct lmembers *m, bool from_procfile, strbuf *sb)
         sb_append(sb, "# buildpack from the app's Procfile (the original is kept as Procfile.orig).\n");
     else
         sb_append(sb, "# buildpack from Mastodon's defaults (the app has no Procfile).\n");
-    sb_append(sb, "# NAME[@VAR|@!VAR]: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is not.\n");
+    sb_append(sb, "# NAME[@VAR|@!VAR]...: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is not; several: all must hold.\n");
     for (size_t i = 0; i < m->n; i++) {
         sb_append(sb, m->v[i].name);
         if (m->v[i].cond_var)

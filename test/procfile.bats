@@ -87,6 +87,28 @@ golden() {
   assert_output --partial "left out, as solodyno run does it: 'trap '' SIGTERM; wait -n; kill -SIGTERM -\$\$; wait'"
 }
 
+@test "a one-liner of && lists ([ ], [[ ]], sleep &&): each test becomes the member's condition" {
+  golden mastodon-oneliner-and
+  assert_output --partial "puma@!RUN_STREAMING: BIND=0.0.0.0 puma -C config/puma.rb"
+}
+
+@test "a test nested in another (RUN_SCHEDULE inside RUN_WORKER, no else): a member with both conditions" {
+  golden mastodon-oneliner-nested
+  assert_output --partial "sidekiq-2@RUN_WORKER@RUN_SCHEDULE: sleep 2; bundle exec sidekiq -q scheduler"
+  # it steps aside on a streaming app, so the streaming server runs there
+  assert_output --partial "Mastodon's streaming server runs there"
+}
+
+@test "test ... || CMD is the opposite condition; \${VAR}, \${VAR:-false} and = read as the variable" {
+  golden mastodon-oneliner-test-or
+}
+
+@test "a test the layout cannot turn into conditions ([ -n ... ]): the Procfile is kept, with a warning naming it" {
+  golden mastodon-test-unmappable
+  assert_output --partial "cannot be mapped onto the one-dyno layout: a condition other than"
+  assert_output --partial '([ -n "$RUN_WORKER" ])'
+}
+
 @test "a one-liner with jemalloc.sh: wrappers and env prefixes preserved; an already guarded release untouched" {
   golden mastodon-oneliner-jemalloc
 }

@@ -15,8 +15,8 @@
 struct lmember {
     char *name;
     char *command;
-    char *cond_var;
-    bool negated;
+    struct proc_cond conds[PROC_CONDS_MAX]; /* all must hold */
+    size_t n_conds;
     enum proc_kind kind;
 };
 
@@ -30,7 +30,8 @@ static void members_free(struct lmembers *m)
     for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].name);
         free(m->v[i].command);
-        free(m->v[i].cond_var);
+        for (size_t k = 0; k < m->v[i].n_conds; k++)
+            free(m->v[i].conds[k].var);
     }
     free(m->v);
     memset(m, 0, sizeof *m);
@@ -44,8 +45,10 @@ static bool name_taken(const struct lmembers *m, const char *name)
     return false;
 }
 
-/* Adds a member; a name already used gets "-2", "-3", ... */
-static void add(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
+/* Adds a member with its conditions (n of them); a name already used gets
+ * "-2", "-3", ... */
+static void add(struct lmembers *m, const char *name, const char *command, const struct proc_cond *conds,
+                size_t n)
 {
     m->v = xgrow(m->v, m->n, &m->cap, sizeof *m->v);
     char unique[PROC_NAME_MAX + 16];
@@ -53,11 +56,29 @@ static void add(struct lmembers *m, const char *name, const char *command, const
     for (int k = 2; name_taken(m, unique); k++)
         snprintf(unique, sizeof unique, "%.*s-%d", PROC_NAME_MAX - 8, name, k);
     struct lmember *x = &m->v[m->n++];
+    memset(x, 0, sizeof *x);
     x->name = xstrdup(unique);
     x->command = xstrdup(command);
-    x->cond_var = var ? xstrdup(var) : NULL;
-    x->negated = negated;
+    for (size_t k = 0; k < n && k < PROC_CONDS_MAX; k++) {
+        x->conds[k].var = xstrdup(conds[k].var);
+        x->conds[k].negated = conds[k].negated;
+    }
+    x->n_conds = n < PROC_CONDS_MAX ? n : PROC_CONDS_MAX;
     x->kind = proc_kind_of(command);
+}
+
+/* A member with one condition (var may be NULL: none). */
+static void add1(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
+{
+    struct proc_cond c = {(char *)var, negated};
+    add(m, name, command, &c, var ? 1 : 0);
+}
+
+/* "@VAR@!OTHER", the member's conditions as Procfile.web writes them. */
+static void sb_conds(strbuf *sb, const struct lmember *x)
+{
+    for (size_t k = 0; k < x->n_conds; k++)
+        sb_printf(sb, "@%s%s", x->conds[k].negated ? "!" : "", x->conds[k].var);
 }
 
 static bool has_kind(const struct lmembers *m, enum proc_kind kind)
@@ -230,8 +251,10 @@ static int members_from_command(struct layout_out *out, const char *what, const 
             return -1;
         }
         *plain_web = true;
-        ol.members[0].cond_var = xstrdup("RUN_STREAMING");
-        ol.members[0].cond_negated = true;
+        ol.members[0].conds = xrealloc(NULL, sizeof *ol.members[0].conds);
+        ol.members[0].conds[0].var = xstrdup("RUN_STREAMING");
+        ol.members[0].conds[0].negated = true;
+        ol.members[0].n_conds = 1;
     }
     for (size_t i = 0; i < ol.n; i++) {
         const struct ol_member *x = &ol.members[i];
@@ -259,7 +282,7 @@ static int members_from_command(struct layout_out *out, const char *what, const 
             sb_printf(&c, "%s ", prefix);
         }
         sb_append(&c, x->command);
-        add(m, name, c.data, x->cond_var, x->cond_negated);
+        add(m, name, c.data, x->conds, x->n_conds);
         sb_free(&c);
     }
     if (ol.shape == OL_MULTI)
@@ -267,8 +290,8 @@ static int members_from_command(struct layout_out *out, const char *what, const 
                ol.dropped.len ? "; left out, as solodyno run does it: '" : "", ol.dropped.len ? ol.dropped.data : "",
                ol.dropped.len ? "'" : "");
     else if (ol.shape == OL_SELECT)
-        DETAIL("%s chooses its process by %s: each choice becomes a member with that condition", what,
-               ol.members[0].cond_var);
+        DETAIL("%s chooses its process by %s: each choice becomes a member with its conditions", what,
+               ol.members[0].n_conds ? ol.members[0].conds[0].var : "a variable");
     ol_result_free(&ol);
     return 0;
 }
@@ -301,7 +324,7 @@ static int members_from_foreman(const struct layout_in *in, struct layout_out *o
         } else if (pf.lines[i].kind == PROC_ENTRY) {
             if (procfile_find(&pf, pf.lines[i].name) != &pf.lines[i])
                 continue; /* foreman, like Heroku, runs the last of a name */
-            add(m, pf.lines[i].name, pf.lines[i].command, NULL, false);
+            add(m, pf.lines[i].name, pf.lines[i].command, NULL, 0);
         }
     }
     if (r == 0 && m->n == 0) {
@@ -329,12 +352,24 @@ static void sort_by_kind(struct lmembers *m)
     }
 }
 
+/* A member that runs only where RUN_STREAMING is not "true": on the
+ * streaming app of a pipeline that member steps aside for the streaming
+ * server, which the one-liner then must have meant to run there. */
+static bool steps_aside_for_streaming(const struct lmembers *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        for (size_t k = 0; k < m->v[i].n_conds; k++)
+            if (m->v[i].conds[k].negated && !strcmp(m->v[i].conds[k].var, "RUN_STREAMING"))
+                return true;
+    return false;
+}
+
 static int derive_mastodon(const struct layout_in *in, struct layout_out *out, const char *web, int web_line,
                            const char *worker, struct lmembers *m)
 {
     bool plain_web = false, foreman = false;
     if (!web) {
-        add(m, "puma", MASTODON_PUMA, "RUN_STREAMING", true);
+        add1(m, "puma", MASTODON_PUMA, "RUN_STREAMING", true);
         plain_web = true;
         DETAIL("no web process type: Mastodon's Puma and streaming server");
     } else {
@@ -383,10 +418,14 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
     }
     if (!has_kind(m, KIND_SIDEKIQ)) {
         const char *cmd = worker ? worker : MASTODON_SIDEKIQ;
-        add(m, proc_kind_of(cmd) == KIND_SIDEKIQ ? "sidekiq" : "worker", cmd, "RUN_WORKER", false);
+        add1(m, proc_kind_of(cmd) == KIND_SIDEKIQ ? "sidekiq" : "worker", cmd, "RUN_WORKER", false);
     }
-    if (plain_web && !has_kind(m, KIND_STREAMING))
-        add(m, "streaming", MASTODON_STREAMING, "RUN_STREAMING", false);
+    if (!has_kind(m, KIND_STREAMING) && (plain_web || steps_aside_for_streaming(m))) {
+        if (!plain_web)
+            DETAIL("the web line runs no streaming server, but steps aside where RUN_STREAMING is \"true\": "
+                   "Mastodon's streaming server runs there");
+        add1(m, "streaming", MASTODON_STREAMING, "RUN_STREAMING", false);
+    }
     if (!foreman)
         sort_by_kind(m);
     return 0;
@@ -402,9 +441,9 @@ static int derive_generic(struct layout_out *out, const char *web, int web_line,
     if (r < 0)
         return -1;
     if (r > 0)
-        add(m, "app", web, NULL, false);
+        add(m, "app", web, NULL, 0);
     if (worker && !has_kind(m, KIND_SIDEKIQ) && !name_taken(m, "worker"))
-        add(m, "worker", worker, "RUN_WORKER", false);
+        add1(m, "worker", worker, "RUN_WORKER", false);
     return 0;
 }
 
@@ -417,11 +456,11 @@ static void render_web(const struct lmembers *m, bool from_procfile, strbuf *sb)
         sb_append(sb, "# buildpack from the app's Procfile (the original is kept as Procfile.orig).\n");
     else
         sb_append(sb, "# buildpack from Mastodon's defaults (the app has no Procfile).\n");
-    sb_append(sb, "# NAME[@VAR|@!VAR]...: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is not; several: all must hold.\n");
+    sb_append(sb, "# NAME[@VAR|@!VAR]...: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is "
+                  "not; several: all must hold.\n");
     for (size_t i = 0; i < m->n; i++) {
         sb_append(sb, m->v[i].name);
-        if (m->v[i].cond_var)
-            sb_printf(sb, "@%s%s", m->v[i].negated ? "!" : "", m->v[i].cond_var);
+        sb_conds(sb, &m->v[i]);
         sb_printf(sb, ": %s\n", m->v[i].command);
     }
 }
@@ -543,9 +582,12 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         else
             DETAIL("web: '%s' (added)", LAYOUT_WEB_COMMAND);
         DETAIL("Procfile.web:");
-        for (size_t i = 0; i < m.n; i++)
-            DETAIL("  %s%s%s: %s", m.v[i].name, m.v[i].cond_var ? (m.v[i].negated ? "@!" : "@") : "",
-                   m.v[i].cond_var ? m.v[i].cond_var : "", m.v[i].command);
+        for (size_t i = 0; i < m.n; i++) {
+            strbuf c = STRBUF_INIT;
+            sb_conds(&c, &m.v[i]);
+            DETAIL("  %s%s: %s", m.v[i].name, c.data ? c.data : "", m.v[i].command);
+            sb_free(&c);
+        }
     }
 
     if (worker) {

@@ -81,6 +81,22 @@ golden() {
   assert_output --partial 'release: runs only where RUN_STREAMING is not "true"'
 }
 
+@test "a commented-out release line is a choice: no release line is added, and the log says why" {
+  golden mastodon-release-commented
+  assert_output --partial "release: none added: the Procfile comments the release line out (line 3)"
+  refute_output --partial "db:migrate' (added)"
+}
+
+@test "a comment that only mentions release (no 'release:' line) still gets the guarded release" {
+  use_fixture mastodon
+  printf 'web: bin/heroku-web\n# release phase: see the wiki\n#releases: none\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_line --partial "release: 'bundle exec rails db:migrate' (added)"
+  run grep -c '^release: if \[ "\$RUN_STREAMING" != "true" \]; then bundle exec rails db:migrate;' "$APP/Procfile"
+  assert_output 1
+}
+
 @test "a one-liner with trap, sleep 25, RUN_SCHEDULE and queue lists becomes members, nothing lost" {
   golden mastodon-oneliner-schedule
   assert_output --partial "was a multi-process one-liner"
@@ -271,16 +287,39 @@ golden() {
   assert_file_not_exists "$APP/Procfile.orig"
 }
 
-@test "invalid UTF-8 in the worker line: the Procfile is kept as it is" {
+@test "invalid UTF-8 in the worker line: that line is kept byte for byte, with a warning naming it; the layout goes on" {
   use_fixture mastodon
   printf 'web: bin/heroku-web\nworker: bundle exec sidekiq -q caf\xe9\n' >"$APP/Procfile"
   cp "$APP/Procfile" "$BATS_TEST_TMPDIR/before"
   compile_app
   assert_success
   assert_output --partial "Procfile, line 2: 'worker: bundle exec sidekiq -q caf?' is kept as it is, but not understood: is not valid UTF-8"
+  assert_output --partial "Procfile, line 2: the worker line is not one solodyno can read (see above): it is kept as it is, and Sidekiq on the web dyno (RUN_WORKER=true) runs Mastodon's default"
+  run sed -n 2p "$APP/Procfile"
+  assert_output "$(sed -n 2p "$BATS_TEST_TMPDIR/before")"
+  run sed -n 1p "$APP/Procfile"
+  assert_output "web: solodyno run Procfile.web"
+  run grep '^sidekiq@RUN_WORKER: ' "$APP/Procfile.web"
+  assert_output 'sidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}'
+  cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile.orig"
+  # a second build changes nothing, and says the same
+  cp "$APP/Procfile" "$BATS_TEST_TMPDIR/after"
+  compile_app
+  assert_success
   assert_output --partial "Procfile, line 2: the worker line is not one solodyno can read"
-  cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile"
-  assert_file_not_exists "$APP/Procfile.web"
+  cmp "$BATS_TEST_TMPDIR/after" "$APP/Procfile"
+}
+
+@test "a worker command the shell reader cannot follow (a sub-shell) is kept, with a warning naming it" {
+  use_fixture mastodon
+  printf 'web: bin/heroku-web\nworker: (cd . && bundle exec sidekiq -q default)\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_output --partial "Procfile, line 2 (worker): solodyno cannot read this command (it has a sub-shell or function); it is kept as it is"
+  run sed -n 2p "$APP/Procfile"
+  assert_output "worker: (cd . && bundle exec sidekiq -q default)"
+  run grep '@RUN_WORKER: ' "$APP/Procfile.web"
+  assert_output 'worker@RUN_WORKER: (cd . && bundle exec sidekiq -q default)'
 }
 
 @test "invalid UTF-8 in a script the web line names: it cannot go into Procfile.web, the Procfile is kept" {

@@ -465,6 +465,32 @@ static void render_web(const struct lmembers *m, bool from_procfile, strbuf *sb)
     }
 }
 
+/* The line number of a comment that is a NAME line commented out
+ * ("# release: bundle exec rails db:migrate"), or 0: a person turned that
+ * process type off, which is a choice to keep. */
+static int commented_out(const struct procfile *pf, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = pf->n; i-- > 0;) {
+        const struct proc_line *l = &pf->lines[i];
+        if (l->kind != PROC_COMMENT || !l->raw)
+            continue;
+        const char *p = l->raw, *end = l->raw + l->raw_len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        while (p < end && *p == '#')
+            p++;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if ((size_t)(end - p) <= n || memcmp(p, name, n) != 0 || p[n] != ':')
+            continue;
+        for (p += n + 1; p < end; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\r')
+                return l->lineno;
+    }
+    return 0;
+}
+
 /* The entry's command, copied (the procfile's lines move when it changes). */
 static char *entry_command(const struct proc_line *l) { return l && l->command ? xstrdup(l->command) : NULL; }
 
@@ -505,8 +531,8 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         log_diag(out, &diag);
     }
 
-    static const char *const roles[] = {"web", "worker", "release"};
-    for (int r = 0; r < 3; r++) {
+    static const char *const roles[] = {"web", "release"};
+    for (int r = 0; r < 2; r++) {
         struct proc_line *l = procfile_find_any(&pf, roles[r]);
         if (l && l->kind == PROC_UNPARSED) {
             WARN("Procfile, line %d: the %s line is not one solodyno can read (see above), so the Procfile is "
@@ -516,10 +542,21 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
             goto done;
         }
     }
+    /* A worker line we cannot read is the worker dyno's business: it stays as
+     * it is, and the web dyno's Sidekiq (for a Mastodon) is Mastodon's own. */
+    struct proc_line *wl = procfile_find_any(&pf, "worker");
+    bool worker_unreadable = wl && wl->kind == PROC_UNPARSED;
+    if (worker_unreadable)
+        WARN("Procfile, line %d: the worker line is not one solodyno can read (see above): it is kept as it is%s.",
+             wl->lineno,
+             in->mastodon ? ", and Sidekiq on the web dyno (RUN_WORKER=true) runs Mastodon's default '" MASTODON_SIDEKIQ
+                            "' instead"
+                          : ", and the web dyno runs no worker");
+    int worker_line = wl ? wl->lineno : 0;
     struct proc_line *l = procfile_find(&pf, "web");
     int web_line = l ? l->lineno : 0;
     web = entry_command(l);
-    worker = entry_command(procfile_find(&pf, "worker"));
+    worker = worker_unreadable ? NULL : entry_command(procfile_find(&pf, "worker"));
     release = entry_command(procfile_find(&pf, "release"));
 
     if (!web && !in->mastodon) {
@@ -592,6 +629,14 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
 
     if (worker) {
         strbuf c = STRBUF_INIT;
+        struct sh_toks t;
+        const char *why;
+        if (sh_lex(worker, strlen(worker), &t, &why) < 0)
+            WARN("Procfile, line %d (worker): solodyno cannot read this command (%s); it is kept as it is, and "
+                 "no '" SIDEKIQ_CONCURRENCY_ARGS "' is added to it.",
+                 worker_line, why);
+        else
+            sh_toks_free(&t);
         if (sidekiq_add_concurrency(worker, &c)) {
             procfile_set(&pf, "worker", c.data, NULL, false);
             changed = true;
@@ -604,7 +649,12 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         DETAIL("worker: '%s' (added; scale it up to move Sidekiq to its own dyno)", MASTODON_SIDEKIQ);
     }
 
-    if (in->mastodon) {
+    int release_commented = release ? 0 : commented_out(&pf, "release");
+    if (in->mastodon && release_commented) {
+        DETAIL("release: none added: the Procfile comments the release line out (line %d), so the release phase "
+               "stays off, as you chose",
+               release_commented);
+    } else if (in->mastodon) {
         strbuf c = STRBUF_INIT;
         if (release_guard(release ? release : MASTODON_RELEASE, &c)) {
             procfile_set(&pf, "release", c.data, NULL, false);

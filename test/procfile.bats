@@ -125,6 +125,58 @@ golden() {
   assert_output --partial '([ -n "$RUN_WORKER" ])'
 }
 
+@test "Mastodon 1.4.0-1.4.6 (Babel in package.json's start): the streaming server from Mastodon's defaults is npm start" {
+  golden mastodon-1.4-babel
+  assert_output --partial "it is 'BIND=0.0.0.0 npm start': this version's package.json starts it with 'rimraf ./tmp/streaming && babel"
+}
+
+@test "Mastodon 1.3 without a Procfile (babel-node in package.json's start): npm start, not node ./streaming" {
+  use_fixture mastodon-1.4
+  rm "$APP/Procfile"
+  sed -i 's|"start": .*|"start": "babel-node ./streaming/index.js --presets es2015,stage-2",|' "$APP/package.json"
+  compile_app
+  assert_success
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+  # a package.json that is not JSON says nothing: Mastodon's plain default
+  printf '{ "scripts": { "start": "babel-node ./streaming/index.js", } }' >"$APP/package.json"
+  rm "$APP/Procfile" "$APP/Procfile.web"
+  compile_app
+  assert_success
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+}
+
+@test "Mastodon from 1.4.7 (start: node ./streaming/index.js): the default stays node ./streaming, no npm process" {
+  use_fixture mastodon
+  cp "$GOLDEN/mastodon-npm-start/package.json" "$APP/package.json"
+  rm "$APP/Procfile" "$APP/bin/heroku-web"
+  printf 'web: bin/heroku-web\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_output --partial "bin/heroku-web, which the app does not have; using upstream Mastodon's"
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+}
+
+@test "npm start in the web line is the streaming server when package.json's start script runs it" {
+  golden mastodon-npm-start
+  assert_output --partial "streaming@RUN_STREAMING: npm start"
+}
+
+@test "yarn run start in a one-liner is the streaming server too" {
+  golden mastodon-yarn-start
+}
+
+@test "yarn workspace @mastodon/streaming start (4.x's streaming/package.json) is the streaming server" {
+  golden mastodon-yarn-workspace
+}
+
+@test "npm start whose script runs something else: the Procfile is kept, with a warning naming it" {
+  golden mastodon-npm-not-streaming
+  assert_output --partial "runs 'npm start', and solodyno cannot tell which process that is"
+}
+
 @test "a one-liner with jemalloc.sh: wrappers and env prefixes preserved; an already guarded release untouched" {
   golden mastodon-oneliner-jemalloc
 }

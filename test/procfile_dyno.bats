@@ -212,3 +212,30 @@ every_combination() {
     'node ./streaming|test "${RUN_STREAMING}" = true' \
     'sidekiq -c 2|[ "${RUN_WORKER:-false}" = "true" ]'
 }
+
+@test "streaming@RUN_STREAMING: npm start runs package.json's start script with the real npm and node, and keeps serving" {
+  use_fixture mastodon
+  cp "$FIXTURES/procfiles/mastodon-npm-start/Procfile" "$FIXTURES/procfiles/mastodon-npm-start/package.json" "$APP/"
+  # a streaming server that really serves (the fixture's own only prints)
+  cat >"$APP/streaming/index.js" <<'JS'
+const http = require('http');
+http.createServer((req, res) => res.end(`streaming ${process.env.npm_lifecycle_event}\n`))
+  .listen(+process.env.PORT, process.env.BIND || '127.0.0.1');
+JS
+  compile_app
+  assert_success
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: npm start"
+  # the real npm and node, not the stubs
+  web_dyno -e RUN_STREAMING=true -e PATH=/usr/local/bin:/usr/bin:/bin
+  wait_until 60 http_get "$DYNO_PORT"
+  run http_get "$DYNO_PORT"
+  assert_output "streaming start"
+  sleep 2
+  kill -0 "$DYNO_LAUNCHER"
+  run http_get "$DYNO_PORT"
+  assert_output "streaming start"
+  stop_dyno
+  run grep -F "stopping the others" "$DYNO_OUT"
+  assert_failure
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build/oneliner.h"
+#include "build/package_json.h"
 #include "build/proc_command.h"
 #include "common/procfile.h"
 #include "build/shell_lex.h"
@@ -23,6 +24,11 @@ struct lmember {
 struct lmembers {
     struct lmember *v;
     size_t n, cap;
+    /* What the members are read against: the app's package scripts (for
+     * `npm start` and the like), and how this Mastodon starts its streaming
+     * server when the app does not say. */
+    const struct app_scripts *scripts;
+    const char *streaming;
 };
 
 static void members_free(struct lmembers *m)
@@ -34,7 +40,8 @@ static void members_free(struct lmembers *m)
             free(m->v[i].conds[k].var);
     }
     free(m->v);
-    memset(m, 0, sizeof *m);
+    m->v = NULL;
+    m->n = m->cap = 0;
 }
 
 static bool name_taken(const struct lmembers *m, const char *name)
@@ -64,7 +71,7 @@ static void add(struct lmembers *m, const char *name, const char *command, const
         x->conds[k].negated = conds[k].negated;
     }
     x->n_conds = n < PROC_CONDS_MAX ? n : PROC_CONDS_MAX;
-    x->kind = proc_kind_of(command);
+    x->kind = proc_kind_in_app(command, m->scripts);
 }
 
 /* A member with one condition (var may be NULL: none). */
@@ -242,7 +249,12 @@ static int members_from_command(struct layout_out *out, const char *what, const 
         ol_result_free(&ol);
         return 1; /* a generic app's web command is its app member as it is */
     }
-    if (ol.shape == OL_SIMPLE) {
+    for (size_t i = 0; i < ol.n; i++)
+        ol.members[i].kind = proc_kind_in_app(ol.members[i].command, m->scripts);
+    if (ol.shape == OL_SIMPLE && ol.members[0].kind == KIND_STREAMING) {
+        /* web runs only the streaming server (`web: npm start`): so it does
+         * on every dyno, as before */
+    } else if (ol.shape == OL_SIMPLE) {
         if (ol.members[0].kind != KIND_WEB) {
             WARN("%s runs '%s', which solodyno does not recognise as Puma or a one-dyno one-liner. The Procfile is "
                  "left as it is; write a Procfile.web yourself (see the README), or set SOLODYNO_PROCFILE=keep.",
@@ -391,7 +403,9 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
             }
             if (rc > 0) {
                 WARN("%s runs bin/heroku-web, which the app does not have; using upstream Mastodon's.", what);
-                data = xstrdup(MASTODON_HEROKU_WEB);
+                strbuf script = STRBUF_INIT;
+                sb_printf(&script, MASTODON_HEROKU_WEB_FMT, m->streaming);
+                data = sb_take(&script);
                 len = strlen(data);
             }
             int r = members_from_command(out, "bin/heroku-web", data, len, prefix.data, true, m, &plain_web);
@@ -424,7 +438,7 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
         if (!plain_web)
             DETAIL("the web line runs no streaming server, but steps aside where RUN_STREAMING is \"true\": "
                    "Mastodon's streaming server runs there");
-        add1(m, "streaming", MASTODON_STREAMING, "RUN_STREAMING", false);
+        add1(m, "streaming", m->streaming, "RUN_STREAMING", false);
     }
     if (!foreman)
         sort_by_kind(m);
@@ -445,6 +459,44 @@ static int derive_generic(struct layout_out *out, const char *web, int web_line,
     if (worker && !has_kind(m, KIND_SIDEKIQ) && !name_taken(m, "worker"))
         add1(m, "worker", worker, "RUN_WORKER", false);
     return 0;
+}
+
+/* ---- the app's package scripts, and how its streaming server starts ------- */
+
+static void load_package(const struct layout_in *in, const char *rel, struct package_json *pj)
+{
+    char *data;
+    size_t len;
+    const char *why = NULL;
+    memset(pj, 0, sizeof *pj);
+    if (in->read_app_file && in->read_app_file(in->ctx, rel, &data, &len, &why) == 0) {
+        package_json_parse(data, len, pj); /* not JSON: no scripts, as for npm */
+        free(data);
+    }
+}
+
+static void load_scripts(const struct layout_in *in, struct app_scripts *s)
+{
+    load_package(in, "package.json", &s->root);
+    load_package(in, "streaming/package.json", &s->streaming);
+}
+
+/* How this Mastodon starts its streaming server, read from its package.json:
+ * from 1.4.7 on, the "start" script is `node ./streaming/index.js`, and
+ * `node ./streaming` does the same without an npm process beside it;
+ * 1.0 to 1.4.6 run the server through Babel (their streaming/index.js uses
+ * import, a SyntaxError for plain node), so there, as wherever "start" runs
+ * the server some other way, `npm start` is what that version runs. */
+static const char *streaming_command(const struct app_scripts *s, struct layout_out *out)
+{
+    bool plain;
+    if (!package_script_runs_streaming(s, "start", &plain) || plain)
+        return MASTODON_STREAMING;
+    char ex[100];
+    DETAIL("where the Procfile does not say how to start the streaming server, it is '" MASTODON_STREAMING_NPM
+           "': this version's package.json starts it with '%s', not plain node",
+           cut(package_json_script(&s->root, "start"), ex, sizeof ex));
+    return MASTODON_STREAMING_NPM;
 }
 
 /* ---- the whole layout ------------------------------------------------------ */
@@ -513,7 +565,12 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
     struct procfile pf;
     memset(&pf, 0, sizeof pf);
     strbuf diag = STRBUF_INIT;
-    struct lmembers m = {NULL, 0, 0};
+    struct lmembers m = {NULL, 0, 0, NULL, MASTODON_STREAMING};
+    struct app_scripts scripts;
+    load_scripts(in, &scripts);
+    m.scripts = &scripts;
+    if (in->mastodon)
+        m.streaming = streaming_command(&scripts, out);
     char *web = NULL, *worker = NULL, *release = NULL;
     char ex[100];
     bool changed = false;
@@ -689,6 +746,8 @@ done:
         out->web_new = false;
     }
     members_free(&m);
+    package_json_free(&scripts.root);
+    package_json_free(&scripts.streaming);
     procfile_free(&pf);
     sb_free(&diag);
     free(web);

@@ -662,18 +662,91 @@ strict_web_fails() {
 
 # ---- the app's facts ------------------------------------------------------------
 
-@test "the build records the app's facts: Mastodon's version and the knobs its code reads" {
+@test "the build records the app's facts: Mastodon's version and the knobs its code reads, with file and line" {
   use_fixture mastodon
   mkdir -p "$APP/config/initializers"
   printf "Rack::Timeout.service_timeout = ENV.fetch('SERVICE_TIMEOUT', 15).to_i\n" >"$APP/config/initializers/timeout.rb"
   compile_app
   assert_success
   assert_output --partial "App: Mastodon 4.3.2"
-  assert_output --partial "Its code reads: SERVICE_TIMEOUT"
+  assert_output --partial "Its code reads: SERVICE_TIMEOUT (config/initializers/timeout.rb:1), SIDEKIQ_CONCURRENCY (config/sidekiq.yml:2)"
   run cat "$APP/.solodyno/app-facts"
   assert_line "mastodon=true"
   assert_line "mastodon_version=4.3.2"
-  assert_line --regexp '^reads=.*SERVICE_TIMEOUT'
+  # the 4.3 tree: app/lib/request_pool.rb's WAIT_TIMEOUT is a constant, the
+  # streaming server has no cluster (a comment names STREAMING_CLUSTER_NUM)
+  assert_line "reads=SERVICE_TIMEOUT,SIDEKIQ_CONCURRENCY,DB_POOL,MAX_THREADS,WEB_CONCURRENCY"
+  assert_line "read.DB_POOL=config/database.yml:3"
+}
+
+@test "knob names in constants, comments and strings beside real reads (.rb, .yml ERB, .js): only the reads count" {
+  use_fixture mastodon-fork-2018
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 2.4.0rc2"
+  run cat "$APP/.solodyno/app-facts"
+  assert_line "mastodon_version=2.4.0rc2"
+  # the fork's own initializer reads the timeouts; the streaming server's
+  # destructuring reads STREAMING_CLUSTER_NUM (not the Ruby constant of that
+  # name); SIDEKIQ_CONCURRENCY is only in a YAML comment and a string, and
+  # SERVICE_TIMEOUT in app/javascript is the browser's
+  assert_line "reads=SERVICE_TIMEOUT,WAIT_TIMEOUT,STREAMING_CLUSTER_NUM,DB_POOL,MAX_THREADS,WEB_CONCURRENCY"
+  assert_line "read.SERVICE_TIMEOUT=config/initializers/timeout.rb:4"
+  assert_line "read.WAIT_TIMEOUT=config/initializers/timeout.rb:5"
+  assert_line "read.STREAMING_CLUSTER_NUM=streaming/index.js:12"
+}
+
+@test "every version.rb format: the version is recorded as written, prerelease and all" {
+  use_fixture mastodon
+  local vr="$APP/lib/mastodon/version.rb"
+  sed -i "s/^      ''$/      'alpha.1'/; s/^      3$/      8/; s/^      2$/      0/" "$vr"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 4.8.0-alpha.1"
+  run grep '^mastodon_version=' "$APP/.solodyno/app-facts"
+  assert_output "mastodon_version=4.8.0-alpha.1"
+  use_fixture mastodon-1.4
+  printf "# frozen_string_literal: true\n\nmodule Mastodon\n  VERSION = '1.2.2'\nend\n" >"$APP/lib/mastodon/version.rb"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 1.2.2"
+  # before 1.2.2 there was no version.rb: still Mastodon, by its application
+  rm "$APP/lib/mastodon/version.rb"
+  printf "module Mastodon\n  class Application < Rails::Application\n  end\nend\n" >"$APP/config/application.rb"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon, version unknown"
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+}
+
+@test "issue 15 item 6: the app-facts scan never reads outside the app (a root symlinked to / or out, links below a root)" {
+  use_fixture rails-generic
+  local out="$BATS_TEST_TMPDIR/elsewhere"
+  mkdir -p "$out/lib/mastodon" "$out/initializers"
+  printf "x = ENV.fetch('SERVICE_TIMEOUT', 1)\n" >"$out/initializers/t.rb"
+  printf "module Mastodon\n  VERSION = '9.9.9'\nend\n" >"$out/lib/mastodon/version.rb"
+  ln -s / "$APP/app"
+  ln -s "$out/lib" "$APP/lib"
+  ln -s "$out/initializers" "$APP/config/initializers"
+  mkdir -p "$APP/streaming"
+  ln -s "$out/initializers/t.rb" "$APP/streaming/t.rb"
+  ln -s .. "$APP/streaming/up"
+  strace_log="$BATS_TEST_TMPDIR/opens"
+  if command -v strace >/dev/null; then
+    run strace -f -y -e trace=open,openat -o "$strace_log" "$BP_DIR/bin/compile" "$APP" "$SHARED_CACHE" "$ENV_DIR"
+  else
+    compile_app
+  fi
+  assert_success
+  assert_output --partial "App: not Mastodon"
+  run cat "$APP/.solodyno/app-facts"
+  assert_line "reads=RAILS_MAX_THREADS"
+  if [[ -f "$strace_log" ]]; then
+    # no step of the build opened anything in the outside tree
+    run grep -F "$out/" "$strace_log"
+    assert_output ""
+  fi
 }
 
 @test "a generic app's facts say it is not Mastodon" {

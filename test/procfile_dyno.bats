@@ -214,6 +214,8 @@ every_combination() {
 }
 
 @test "streaming@RUN_STREAMING: npm start runs package.json's start script with the real npm and node, and keeps serving" {
+  # NodeSource's nodejs has npm; Debian's own nodejs conflicts with its npm package
+  command -v npm >/dev/null || skip "npm is not installed"
   use_fixture mastodon
   cp "$FIXTURES/procfiles/mastodon-npm-start/Procfile" "$FIXTURES/procfiles/mastodon-npm-start/package.json" "$APP/"
   # a streaming server that really serves (the fixture's own only prints)
@@ -238,4 +240,48 @@ JS
   stop_dyno
   run grep -F "stopping the others" "$DYNO_OUT"
   assert_failure
+}
+
+# ---- app facts on a started dyno ---------------------------------------------
+
+@test "a fork's own timeout initializer: SERVICE_TIMEOUT and WAIT_TIMEOUT reach its processes, SIDEKIQ_CONCURRENCY does not" {
+  build mastodon-fork-2018
+  web_dyno -e RUN_WORKER=true
+  wait_until 30 stub_started puma
+  wait_until 30 stub_started sidekiq
+  assert_equal "$(stub_env puma SERVICE_TIMEOUT)" 180
+  assert_equal "$(stub_env puma WAIT_TIMEOUT)" 150
+  # the fork's config/sidekiq.yml only names it in a comment: the -c carries the count
+  assert_equal "$(stub_env sidekiq SIDEKIQ_CONCURRENCY)" "<unset>"
+  threads=$(stub_env sidekiq SIDEKIQ_THREADS)
+  run stub_argv sidekiq
+  assert_output --partial $'-c\n'"$threads"
+  stop_dyno
+  # and --explain, on a one-off dyno of the same app, names the file and line
+  run "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" --dyno web.1 -e RUN_WORKER=true
+  assert_success
+  assert_line --regexp '^SERVICE_TIMEOUT +180 +the app.s code reads it \(config/initializers/timeout\.rb:4\)$'
+  assert_line --regexp '^WAIT_TIMEOUT +150 +the app.s code reads it \(config/initializers/timeout\.rb:5\)$'
+  assert_line "app      Mastodon 2.4.0rc2"
+}
+
+@test "STREAMING_CLUSTER_NUM reaches a streaming server that reads it, never one without a cluster (4.3)" {
+  use_fixture mastodon-fork-2018
+  printf 'web: if [ "$RUN_STREAMING" != "true" ]; then bundle exec puma -C config/puma.rb; else BIND=0.0.0.0 node ./streaming; fi\n' >"$APP/Procfile"
+  build_app_in_place
+  web_dyno -e RUN_STREAMING=true -e SOLODYNO_CPUS=2
+  wait_until 30 stub_started node
+  assert_equal "$(stub_env node STREAMING_CLUSTER_NUM)" 2
+  stop_dyno
+  run "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" --dyno web.1 -e RUN_STREAMING=true \
+    -e SOLODYNO_CPUS=2
+  assert_line --regexp '^STREAMING_CLUSTER_NUM +2 +tuned: the streaming server clusters \(streaming/index\.js:12 reads it\)'
+
+  rm -rf "$STUB_LOG"
+  mkdir -p "$STUB_LOG"
+  build mastodon
+  web_dyno -e RUN_STREAMING=true -e SOLODYNO_CPUS=2
+  wait_until 30 stub_started node
+  assert_equal "$(stub_env node STREAMING_CLUSTER_NUM)" "<unset>"
+  stop_dyno
 }

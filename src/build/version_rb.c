@@ -20,8 +20,9 @@ static bool is_ident(char c)
 }
 
 /* The body of `def name`: [*from, *to). Handles `def name\n ... \nend`,
- * `def name; ...; end` and `def name = ...`. */
-static bool method_body(const char *s, size_t n, const char *name, size_t *from, size_t *to)
+ * `def name; ...; end` and `def name = ...`. Returns 1, 0 when there is no
+ * such method, -1 when its body is not one expression closed by `end`. */
+static int method_body(const char *s, size_t n, const char *name, size_t *from, size_t *to)
 {
     size_t nl = strlen(name);
     for (size_t i = 0; i + 4 + nl <= n; i++) {
@@ -46,20 +47,24 @@ static bool method_body(const char *s, size_t n, const char *name, size_t *from,
                 e++;
             *from = j + 1;
             *to = e;
-            return true;
+            return 1;
         }
         /* up to the `end` that closes it: the first one at a word boundary
-         * (these methods hold a single expression) */
+         * (these methods hold a single expression); another def first means
+         * it is not one of those */
         for (size_t e = j; e + 3 <= n; e++) {
-            if (!memcmp(s + e, "end", 3) && !is_ident(s[e - 1]) && (e + 3 == n || !is_ident(s[e + 3]))) {
+            bool word = !is_ident(s[e - 1]);
+            if (word && e + 4 <= n && !memcmp(s + e, "def ", 4))
+                return -1;
+            if (word && !memcmp(s + e, "end", 3) && (e + 3 == n || !is_ident(s[e + 3]))) {
                 *from = j;
                 *to = e;
-                return true;
+                return 1;
             }
         }
-        return false;
+        return -1;
     }
-    return false;
+    return 0;
 }
 
 /* What the body returns: the last literal that is not the name of an
@@ -119,8 +124,9 @@ static struct lit body_literal(const char *s, size_t from, size_t to)
 static struct lit method(const char *s, size_t n, const char *name)
 {
     size_t from, to;
-    if (!method_body(s, n, name, &from, &to))
-        return (struct lit){LIT_ABSENT, 0, ""};
+    int found = method_body(s, n, name, &from, &to);
+    if (found <= 0)
+        return (struct lit){found == 0 ? LIT_ABSENT : LIT_OTHER, 0, ""};
     return body_literal(s, from, to);
 }
 
@@ -149,7 +155,7 @@ static bool valid(const char *v)
     if (n == 0 || n > MASTODON_VERSION_MAX || v[0] < '0' || v[0] > '9')
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!is_ident(v[i]) && v[i] != '.' && v[i] != '+' && v[i] != '-')
+        if ((!is_ident(v[i]) || v[i] == '_') && v[i] != '.' && v[i] != '+' && v[i] != '-')
             return false;
     return v[strspn(v, "0123456789")] == '.';
 }

@@ -38,6 +38,18 @@ int app_facts_write(const char *app_dir, const struct app_facts *f, const char *
     if (!path)
         return -1;
     strbuf out = STRBUF_INIT;
+    app_facts_format(f, &out);
+    int r = write_file_atomic(path, out.data, out.len, 0644);
+    if (r < 0)
+        *why = "cannot write .solodyno/app-facts";
+    free(path);
+    sb_free(&out);
+    return r;
+}
+
+void app_facts_format(const struct app_facts *f, strbuf *out_)
+{
+    strbuf out = STRBUF_INIT;
     sb_append(&out, "# What the solodyno build learnt about this app, read by `solodyno env`.\n");
     sb_printf(&out, "mastodon=%s\n", f->mastodon ? "true" : "false");
     if (f->mastodon && f->version[0] >= 0)
@@ -54,12 +66,8 @@ int app_facts_write(const char *app_dir, const struct app_facts *f, const char *
     for (int i = 0; app_facts_tunables[i]; i++)
         if ((f->reads & (1u << i)) && f->where[i][0])
             sb_printf(&out, "read.%s=%s\n", app_facts_tunables[i], f->where[i]);
-    int r = write_file_atomic(path, out.data, out.len, 0644);
-    if (r < 0)
-        *why = "cannot write .solodyno/app-facts";
-    free(path);
+    sb_append_len(out_, out.data, out.len);
     sb_free(&out);
-    return r;
 }
 
 static bool version_char(char c)

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 #define APP_FACTS_FILE ".solodyno/app-facts"
 #define APP_FACTS_TUNABLES 8        /* entries of app_facts_tunables */
 #define APP_FACTS_VERSION_MAX 40    /* "4.8.0-alpha.1" */
@@ -42,6 +44,9 @@ void app_facts_init(struct app_facts *facts);
 
 /* Writes APP_DIR/.solodyno/app-facts (atomically). Returns 0, or -1 with *why. */
 int app_facts_write(const char *app_dir, const struct app_facts *facts, const char **why);
+
+/* The file's content for facts (what app_facts_write writes). */
+void app_facts_format(const struct app_facts *facts, strbuf *out);
 
 /* Dyno start: reads the recorded facts. A missing or unreadable file gives the
  * defaults of a generic app (not Mastodon, nothing read) and returns -1. */

@@ -25,7 +25,7 @@ enum proc_kind proc_kind_of(const char *cmd);
 
 /* The app's package scripts, for reading `npm start` and the like: the root
  * package.json and the streaming server's own (streaming/package.json, a
- * workspace from Mastodon 4.2 on). Either may be empty. */
+ * workspace from Mastodon 4.3 on). Either may be empty. */
 struct app_scripts {
     struct package_json root;
     struct package_json streaming;

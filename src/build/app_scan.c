@@ -174,7 +174,8 @@ static void scan_dir(struct scan *sc, int dirfd, const char *rel, int depth)
         names = xgrow(names, n, &cap, sizeof *names);
         names[n++] = xstrdup(e->d_name);
     }
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 1)
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
         struct stat st;

@@ -10,8 +10,11 @@ setup() {
   SOLODYNO="$SOLODYNO_BUILD_DIR/solodyno"
   CG="$BATS_TEST_TMPDIR/cgroup"
   mkdir -p "$CG" "$APP/.solodyno"
-  # A Mastodon 4.3.2 whose code reads the usual knobs (as the build records it).
-  facts mastodon=true mastodon_version=4.3.2 reads=MAX_THREADS,WEB_CONCURRENCY,DB_POOL
+  # A Mastodon 4.3.2 whose code reads the usual knobs, as the build records
+  # them for the real 4.3 tree (config/sidekiq.yml has read
+  # SIDEKIQ_CONCURRENCY since 4.1).
+  facts mastodon=true mastodon_version=4.3.2 reads=MAX_THREADS,WEB_CONCURRENCY,DB_POOL,SIDEKIQ_CONCURRENCY \
+    read.MAX_THREADS=config/puma.rb:5 read.SIDEKIQ_CONCURRENCY=config/sidekiq.yml:2
 }
 
 # facts KEY=VALUE...: the app facts the build records in .solodyno/app-facts.
@@ -280,12 +283,15 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   done
 }
 
-@test "streaming: STREAMING_CLUSTER_NUM only for Mastodon before 4.2, on the dyno running it" {
+@test "streaming: STREAMING_CLUSTER_NUM where the streaming server reads it, on the dyno running it" {
   cg_memory v2 $((512 * 1024 * 1024))
-  facts mastodon=true mastodon_version=4.1.9 reads=MAX_THREADS
+  facts mastodon=true mastodon_version=4.1.9 reads=MAX_THREADS,STREAMING_CLUSTER_NUM \
+    read.STREAMING_CLUSTER_NUM=streaming/index.js:92
   # a shared 512 MB dyno's mask shows the host's 8 CPUs
   senv --shell -- RUN_STREAMING=true SOLODYNO_CPUS=8
   assert_equal "$(value STREAMING_CLUSTER_NUM)" 3
+  senv --explain -- RUN_STREAMING=true SOLODYNO_CPUS=8
+  assert_line --regexp '^STREAMING_CLUSTER_NUM +3 +tuned: the streaming server clusters \(streaming/index\.js:92 reads it\)'
   # a process count: capped by CPUs
   senv --shell -- RUN_STREAMING=true SOLODYNO_CPUS=2
   assert_equal "$(value STREAMING_CLUSTER_NUM)" 2
@@ -295,7 +301,7 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   senv --shell -- RUN_STREAMING=true RUN_WORKER=true SOLODYNO_CPUS=8
   assert_equal "$(value STREAMING_CLUSTER_NUM)" 3
   assert_equal "$(value SIDEKIQ_THREADS)" 1
-  # the streaming server reads DB_POOL too: never below its own default of 10
+  # never below the streaming server's own pool of 10
   assert_equal "$(value DB_POOL)" 10
   # Puma's dyno of the same app: no streaming server there
   senv --shell
@@ -303,14 +309,20 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   senv --explain
   assert_output --partial "STREAMING_CLUSTER_NUM: the streaming server does not run on this dyno"
 
-  facts mastodon=true mastodon_version=4.2.0
+  # upstream's main branch after 2023-04-26 still said 4.1.2, without clustering:
+  # the scan decides, not the version
+  facts mastodon=true mastodon_version=4.1.2 reads=MAX_THREADS,DB_POOL
   senv --shell -- RUN_STREAMING=true
   assert_equal "$(value STREAMING_CLUSTER_NUM)" "<unset>"
   senv --explain -- RUN_STREAMING=true
-  assert_output --partial "STREAMING_CLUSTER_NUM: Mastodon 4.2.0 has no streaming cluster (4.2 removed it)"
+  assert_output --partial "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon 4.1.2 does not read it (no clustering"
+  facts mastodon=true mastodon_version=4.8.0-alpha.1 reads=MAX_THREADS
+  senv --explain -- RUN_STREAMING=true
+  assert_line "app      Mastodon 4.8.0-alpha.1"
+  refute_output --partial "STREAMING_CLUSTER_NUM  "
 
   # a generic app has no streaming server: RUN_STREAMING changes nothing
-  facts mastodon=false
+  facts mastodon=false reads=STREAMING_CLUSTER_NUM
   senv --shell -- RUN_STREAMING=true
   assert_equal "$(value STREAMING_CLUSTER_NUM)" "<unset>"
   assert_equal "$(value WEB_CONCURRENCY)" 1
@@ -338,10 +350,16 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   assert_equal "$(value WAIT_TIMEOUT)" "<unset>"
   senv --explain
   assert_output --partial "SERVICE_TIMEOUT: the app's code does not read it"
-  facts mastodon=true mastodon_version=3.5.3 reads=SERVICE_TIMEOUT,WAIT_TIMEOUT,MAX_THREADS
+  # a fork's own initializer reads them; --explain names the file and line
+  facts mastodon=true mastodon_version=2.4.0 reads=SERVICE_TIMEOUT,WAIT_TIMEOUT,MAX_THREADS \
+    read.SERVICE_TIMEOUT=config/initializers/timeout.rb:3 read.WAIT_TIMEOUT=config/initializers/timeout.rb:4
   senv --shell
   assert_equal "$(value SERVICE_TIMEOUT)" 180
   assert_equal "$(value WAIT_TIMEOUT)" 150
+  senv --explain
+  assert_line --regexp '^SERVICE_TIMEOUT +180 +the app.s code reads it \(config/initializers/timeout\.rb:3\)$'
+  assert_line --regexp '^WAIT_TIMEOUT +150 +the app.s code reads it \(config/initializers/timeout\.rb:4\)$'
+  refute_output --partial "rack-timeout"
 }
 
 @test "a generic app gets RAILS_MAX_THREADS; Mastodon gets MAX_THREADS; no recorded facts: generic" {
@@ -412,6 +430,26 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   assert_equal "$(value SIDEKIQ_THREADS)" "<unset>"
   senv --explain -- RUN_WORKER=true SIDEKIQ_CONCURRENCY=lots
   assert_output --partial "SIDEKIQ_CONCURRENCY is set but is not a whole number"
+}
+
+@test "SIDEKIQ_CONCURRENCY only where the app reads it; SIDEKIQ_THREADS (the appended -c) everywhere" {
+  cg_memory v2 $((512 * 1024 * 1024))
+  facts mastodon=true mastodon_version=4.0.2 reads=MAX_THREADS,DB_POOL
+  senv --shell -- RUN_WORKER=true
+  assert_equal "$(value SIDEKIQ_THREADS)" 1
+  assert_equal "$(value SIDEKIQ_CONCURRENCY)" "<unset>"
+  senv --explain -- RUN_WORKER=true
+  assert_output --partial "SIDEKIQ_CONCURRENCY: the app's code does not read it; the -c \${SIDEKIQ_THREADS:-5} of the Sidekiq command carries the thread count"
+  # the user's SIDEKIQ_THREADS is not copied into a variable nothing reads
+  senv --shell -- RUN_WORKER=true SIDEKIQ_THREADS=4
+  assert_equal "$(value SIDEKIQ_CONCURRENCY)" "<unset>"
+  assert_equal "$(value DB_POOL)" 8
+  # the user's SIDEKIQ_CONCURRENCY still sets SIDEKIQ_THREADS: one setting
+  senv --shell -- RUN_WORKER=true SIDEKIQ_CONCURRENCY=3
+  assert_equal "$(value SIDEKIQ_THREADS)" 3
+  senv --shell -- DYNO=worker.1
+  assert_equal "$(value SIDEKIQ_CONCURRENCY)" "<unset>"
+  assert_equal "$(value SIDEKIQ_THREADS)" 5
 }
 
 @test "DB_POOL stays above the user's own thread counts" {
@@ -532,7 +570,8 @@ PY
   assert_line --regexp '^MAX_THREADS +3 +tuned: '
   assert_line --regexp '^DB_POOL +12 +yours \(set, left alone\)$'
   assert_line --regexp "^WEB_CONCURRENCY +1 +tuned: .*; replaces heroku/nodejs's 2$"
-  assert_line --regexp '^SIDEKIQ_CONCURRENCY +1 +the same setting as SIDEKIQ_THREADS$'
+  assert_line --regexp '^SIDEKIQ_CONCURRENCY +1 +the same setting as SIDEKIQ_THREADS; config/sidekiq\.yml:2 reads it$'
+  assert_line --regexp '^MAX_THREADS +3 +tuned: .*; config/puma\.rb:5 reads it$'
 }
 
 @test "--explain says when the stack's ImageMagick policy caps memory below our value" {

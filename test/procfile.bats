@@ -81,10 +81,100 @@ golden() {
   assert_output --partial 'release: runs only where RUN_STREAMING is not "true"'
 }
 
+@test "a commented-out release line is a choice: no release line is added, and the log says why" {
+  golden mastodon-release-commented
+  assert_output --partial "release: none added: the Procfile comments the release line out (line 3)"
+  refute_output --partial "db:migrate' (added)"
+}
+
+@test "a comment that only mentions release (no 'release:' line) still gets the guarded release" {
+  use_fixture mastodon
+  printf 'web: bin/heroku-web\n# release phase: see the wiki\n#releases: none\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_line --partial "release: 'bundle exec rails db:migrate' (added)"
+  run grep -c '^release: if \[ "\$RUN_STREAMING" != "true" \]; then bundle exec rails db:migrate;' "$APP/Procfile"
+  assert_output 1
+}
+
 @test "a one-liner with trap, sleep 25, RUN_SCHEDULE and queue lists becomes members, nothing lost" {
   golden mastodon-oneliner-schedule
   assert_output --partial "was a multi-process one-liner"
   assert_output --partial "left out, as solodyno run does it: 'trap '' SIGTERM; wait -n; kill -SIGTERM -\$\$; wait'"
+}
+
+@test "a one-liner of && lists ([ ], [[ ]], sleep &&): each test becomes the member's condition" {
+  golden mastodon-oneliner-and
+  assert_output --partial "puma@!RUN_STREAMING: BIND=0.0.0.0 puma -C config/puma.rb"
+}
+
+@test "a test nested in another (RUN_SCHEDULE inside RUN_WORKER, no else): a member with both conditions" {
+  golden mastodon-oneliner-nested
+  assert_output --partial "sidekiq-2@RUN_WORKER@RUN_SCHEDULE: sleep 2; bundle exec sidekiq -q scheduler"
+  # it steps aside on a streaming app, so the streaming server runs there
+  assert_output --partial "Mastodon's streaming server runs there"
+}
+
+@test "test ... || CMD is the opposite condition; \${VAR}, \${VAR:-false} and = read as the variable" {
+  golden mastodon-oneliner-test-or
+}
+
+@test "a test the layout cannot turn into conditions ([ -n ... ]): the Procfile is kept, with a warning naming it" {
+  golden mastodon-test-unmappable
+  assert_output --partial "cannot be mapped onto the one-dyno layout: a condition other than"
+  assert_output --partial '([ -n "$RUN_WORKER" ])'
+}
+
+@test "Mastodon 1.4.0-1.4.6 (Babel in package.json's start): the streaming server from Mastodon's defaults is npm start" {
+  golden mastodon-1.4-babel
+  assert_output --partial "it is 'BIND=0.0.0.0 npm start': this version's package.json starts it with 'rimraf ./tmp/streaming && babel"
+}
+
+@test "Mastodon 1.3 without a Procfile (babel-node in package.json's start): npm start, not node ./streaming" {
+  use_fixture mastodon-1.4
+  rm "$APP/Procfile"
+  sed -i 's|"start": .*|"start": "babel-node ./streaming/index.js --presets es2015,stage-2",|' "$APP/package.json"
+  compile_app
+  assert_success
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+  # a package.json that is not JSON says nothing: Mastodon's plain default
+  printf '{ "scripts": { "start": "babel-node ./streaming/index.js", } }' >"$APP/package.json"
+  rm "$APP/Procfile" "$APP/Procfile.web"
+  compile_app
+  assert_success
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+}
+
+@test "Mastodon from 1.4.7 (start: node ./streaming/index.js): the default stays node ./streaming, no npm process" {
+  use_fixture mastodon
+  cp "$GOLDEN/mastodon-npm-start/package.json" "$APP/package.json"
+  rm "$APP/Procfile" "$APP/bin/heroku-web"
+  printf 'web: bin/heroku-web\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_output --partial "bin/heroku-web, which the app does not have; using upstream Mastodon's"
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+}
+
+@test "npm start in the web line is the streaming server when package.json's start script runs it" {
+  golden mastodon-npm-start
+  assert_output --partial "streaming@RUN_STREAMING: npm start"
+}
+
+@test "yarn run start in a one-liner is the streaming server too" {
+  golden mastodon-yarn-start
+}
+
+@test "yarn workspace @mastodon/streaming start (4.x's streaming/package.json) is the streaming server" {
+  golden mastodon-yarn-workspace
+}
+
+@test "npm start whose script runs something else: the Procfile is kept, with a warning naming it" {
+  golden mastodon-npm-not-streaming
+  assert_output --partial "runs 'npm start', and solodyno cannot tell which process that is"
 }
 
 @test "a one-liner with jemalloc.sh: wrappers and env prefixes preserved; an already guarded release untouched" {
@@ -249,16 +339,39 @@ golden() {
   assert_file_not_exists "$APP/Procfile.orig"
 }
 
-@test "invalid UTF-8 in the worker line: the Procfile is kept as it is" {
+@test "invalid UTF-8 in the worker line: that line is kept byte for byte, with a warning naming it; the layout goes on" {
   use_fixture mastodon
   printf 'web: bin/heroku-web\nworker: bundle exec sidekiq -q caf\xe9\n' >"$APP/Procfile"
   cp "$APP/Procfile" "$BATS_TEST_TMPDIR/before"
   compile_app
   assert_success
   assert_output --partial "Procfile, line 2: 'worker: bundle exec sidekiq -q caf?' is kept as it is, but not understood: is not valid UTF-8"
+  assert_output --partial "Procfile, line 2: the worker line is not one solodyno can read (see above): it is kept as it is, and Sidekiq on the web dyno (RUN_WORKER=true) runs Mastodon's default"
+  run sed -n 2p "$APP/Procfile"
+  assert_output "$(sed -n 2p "$BATS_TEST_TMPDIR/before")"
+  run sed -n 1p "$APP/Procfile"
+  assert_output "web: solodyno run Procfile.web"
+  run grep '^sidekiq@RUN_WORKER: ' "$APP/Procfile.web"
+  assert_output 'sidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}'
+  cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile.orig"
+  # a second build changes nothing, and says the same
+  cp "$APP/Procfile" "$BATS_TEST_TMPDIR/after"
+  compile_app
+  assert_success
   assert_output --partial "Procfile, line 2: the worker line is not one solodyno can read"
-  cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile"
-  assert_file_not_exists "$APP/Procfile.web"
+  cmp "$BATS_TEST_TMPDIR/after" "$APP/Procfile"
+}
+
+@test "a worker command the shell reader cannot follow (a sub-shell) is kept, with a warning naming it" {
+  use_fixture mastodon
+  printf 'web: bin/heroku-web\nworker: (cd . && bundle exec sidekiq -q default)\n' >"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_output --partial "Procfile, line 2 (worker): solodyno cannot read this command (it has a sub-shell or function); it is kept as it is"
+  run sed -n 2p "$APP/Procfile"
+  assert_output "worker: (cd . && bundle exec sidekiq -q default)"
+  run grep '@RUN_WORKER: ' "$APP/Procfile.web"
+  assert_output 'worker@RUN_WORKER: (cd . && bundle exec sidekiq -q default)'
 }
 
 @test "invalid UTF-8 in a script the web line names: it cannot go into Procfile.web, the Procfile is kept" {
@@ -428,7 +541,7 @@ strict_web_fails() {
 
 @test "Procfile.web: a line without a colon fails the build, naming file and line" {
   strict_web_fails 'puma: bundle exec puma\nsidekiq bundle exec sidekiq\n' \
-    "Procfile.web, line 2: 'sidekiq bundle exec sidekiq' is not valid: expected NAME[@VAR|@!VAR]: COMMAND"
+    "Procfile.web, line 2: 'sidekiq bundle exec sidekiq' is not valid: expected NAME[@VAR|@!VAR]...: COMMAND"
 }
 
 @test "Procfile.web: an empty name fails the build" {
@@ -549,18 +662,93 @@ strict_web_fails() {
 
 # ---- the app's facts ------------------------------------------------------------
 
-@test "the build records the app's facts: Mastodon's version and the knobs its code reads" {
+@test "the build records the app's facts: Mastodon's version and the knobs its code reads, with file and line" {
   use_fixture mastodon
   mkdir -p "$APP/config/initializers"
   printf "Rack::Timeout.service_timeout = ENV.fetch('SERVICE_TIMEOUT', 15).to_i\n" >"$APP/config/initializers/timeout.rb"
   compile_app
   assert_success
   assert_output --partial "App: Mastodon 4.3.2"
-  assert_output --partial "Its code reads: SERVICE_TIMEOUT"
+  assert_output --partial "Its code reads: SERVICE_TIMEOUT (config/initializers/timeout.rb:1), SIDEKIQ_CONCURRENCY (config/sidekiq.yml:2)"
   run cat "$APP/.solodyno/app-facts"
   assert_line "mastodon=true"
   assert_line "mastodon_version=4.3.2"
-  assert_line --regexp '^reads=.*SERVICE_TIMEOUT'
+  # the 4.3 tree: app/lib/request_pool.rb's WAIT_TIMEOUT is a constant, the
+  # streaming server has no cluster (a comment names STREAMING_CLUSTER_NUM)
+  assert_line "reads=SERVICE_TIMEOUT,SIDEKIQ_CONCURRENCY,DB_POOL,MAX_THREADS,WEB_CONCURRENCY"
+  assert_line "read.DB_POOL=config/database.yml:3"
+}
+
+@test "knob names in constants, comments and strings beside real reads (.rb, .yml ERB, .js): only the reads count" {
+  use_fixture mastodon-fork-2018
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 2.4.0rc2"
+  run cat "$APP/.solodyno/app-facts"
+  assert_line "mastodon_version=2.4.0rc2"
+  # the fork's own initializer reads the timeouts; the streaming server's
+  # destructuring reads STREAMING_CLUSTER_NUM (not the Ruby constant of that
+  # name); SIDEKIQ_CONCURRENCY is only in a YAML comment and a string, and
+  # SERVICE_TIMEOUT in app/javascript is the browser's
+  assert_line "reads=SERVICE_TIMEOUT,WAIT_TIMEOUT,STREAMING_CLUSTER_NUM,DB_POOL,MAX_THREADS,WEB_CONCURRENCY"
+  assert_line "read.SERVICE_TIMEOUT=config/initializers/timeout.rb:4"
+  assert_line "read.WAIT_TIMEOUT=config/initializers/timeout.rb:5"
+  assert_line "read.STREAMING_CLUSTER_NUM=streaming/index.js:12"
+}
+
+@test "every version.rb format: the version is recorded as written, prerelease and all" {
+  use_fixture mastodon
+  local vr="$APP/lib/mastodon/version.rb"
+  sed -i "s/^      ''$/      'alpha.1'/; s/^      3$/      8/; s/^      2$/      0/" "$vr"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 4.8.0-alpha.1"
+  run grep '^mastodon_version=' "$APP/.solodyno/app-facts"
+  assert_output "mastodon_version=4.8.0-alpha.1"
+  use_fixture mastodon-1.4
+  printf "# frozen_string_literal: true\n\nmodule Mastodon\n  VERSION = '1.2.2'\nend\n" >"$APP/lib/mastodon/version.rb"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon 1.2.2"
+  # before 1.2.2 there was no version.rb: still Mastodon, by its application
+  rm "$APP/lib/mastodon/version.rb"
+  printf "module Mastodon\n  class Application < Rails::Application\n  end\nend\n" >"$APP/config/application.rb"
+  compile_app
+  assert_success
+  assert_output --partial "App: Mastodon, version unknown"
+  run grep '^streaming@' "$APP/Procfile.web"
+  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+}
+
+@test "issue 15 item 6: the app-facts scan never reads outside the app (a root symlinked to / or out, links below a root)" {
+  use_fixture rails-generic
+  local out="$BATS_TEST_TMPDIR/elsewhere"
+  mkdir -p "$out/lib/mastodon" "$out/initializers"
+  printf "x = ENV.fetch('SERVICE_TIMEOUT', 1)\n" >"$out/initializers/t.rb"
+  printf "module Mastodon\n  VERSION = '9.9.9'\nend\n" >"$out/lib/mastodon/version.rb"
+  ln -s / "$APP/app"
+  ln -s "$out/lib" "$APP/lib"
+  ln -s "$out/initializers" "$APP/config/initializers"
+  mkdir -p "$APP/streaming"
+  ln -s "$out/initializers/t.rb" "$APP/streaming/t.rb"
+  ln -s .. "$APP/streaming/up"
+  strace_log="$BATS_TEST_TMPDIR/opens"
+  if command -v strace >/dev/null; then
+    # (LeakSanitizer cannot run under ptrace: off for this one build)
+    ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+      run strace -f -y -e trace=open,openat -o "$strace_log" "$BP_DIR/bin/compile" "$APP" "$SHARED_CACHE" "$ENV_DIR"
+  else
+    compile_app
+  fi
+  assert_success
+  assert_output --partial "App: not Mastodon"
+  run cat "$APP/.solodyno/app-facts"
+  assert_line "reads=RAILS_MAX_THREADS"
+  if [[ -f "$strace_log" ]]; then
+    # no step of the build opened anything in the outside tree
+    run grep -F "$out/" "$strace_log"
+    assert_output ""
+  fi
 }
 
 @test "a generic app's facts say it is not Mastodon" {

@@ -25,6 +25,11 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: code_reads (what reading an environment variable is in Ruby, ERB and JavaScript; version.rb formats)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_code_reads"
+  assert_success
+}
+
 @test "unit: env_value (strict SOLODYNO_GRACE and SOLODYNO_PREFIX values)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_env_value"
   assert_success

@@ -8,6 +8,56 @@
 #include "build/shell_lex.h"
 #include "common/xalloc.h"
 
+/* ---- conditions: the variable tests a process depends on ----------------- */
+
+struct cond {
+    char *var;
+    bool negated;
+};
+
+/* Conditions that must all hold (a conjunction), as in Procfile.web. */
+struct conds {
+    struct cond v[PROC_CONDS_MAX];
+    size_t n;
+};
+
+static void conds_free(struct conds *c)
+{
+    for (size_t k = 0; k < c->n; k++)
+        free(c->v[k].var);
+    c->n = 0;
+}
+
+/* Adds one condition. False when it contradicts one already there (the
+ * process could never run) or there would be more than Procfile.web holds. */
+static bool conds_add(struct conds *c, const char *var, bool negated)
+{
+    for (size_t k = 0; k < c->n; k++)
+        if (!strcmp(c->v[k].var, var))
+            return c->v[k].negated == negated;
+    if (c->n == PROC_CONDS_MAX)
+        return false;
+    c->v[c->n].var = xstrdup(var);
+    c->v[c->n].negated = negated;
+    c->n++;
+    return true;
+}
+
+/* c = base + more; false (c emptied) when they cannot all hold. */
+static bool conds_join(struct conds *c, const struct conds *base, const struct conds *more)
+{
+    c->n = 0;
+    for (size_t k = 0; k < base->n; k++)
+        conds_add(c, base->v[k].var, base->v[k].negated);
+    for (size_t k = 0; more && k < more->n; k++) {
+        if (!conds_add(c, more->v[k].var, more->v[k].negated)) {
+            conds_free(c);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- the structure: a list of commands and if-statements ---------------- */
 
 struct node;
@@ -19,10 +69,10 @@ struct nlist {
 
 struct node {
     bool is_if, bg;
-    size_t from, to; /* command: its tokens [from, to) */
-    /* if-statement */
-    char *var; /* the variable of a [ "$VAR" == "true" ] test, NULL for another test */
-    bool negated;
+    size_t from, to; /* command: its tokens [from, to), an and-or list */
+    /* if-statement (an elif is an if in the else branch) */
+    bool test_is_vars;  /* its test is [ "$VAR" == "true" ]-style tests joined by && */
+    struct conds test;  /* ... and these are they */
     size_t test_start, test_end; /* the test's bytes */
     struct nlist then_l, else_l;
     bool has_else;
@@ -39,7 +89,7 @@ struct parser {
 static void nlist_free(struct nlist *l)
 {
     for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].var);
+        conds_free(&l->v[i].test);
         nlist_free(&l->v[i].then_l);
         nlist_free(&l->v[i].else_l);
     }
@@ -90,7 +140,8 @@ static bool valid_var(const char *s, size_t n)
     return true;
 }
 
-/* "$NAME" or "${NAME}": the name, or NULL. */
+/* "$NAME", "${NAME}", or "${NAME:-x}" / "${NAME-x}" with a default other than
+ * "true" (so unset still compares as not "true"): the name, or NULL. */
 static char *var_ref(const struct sh_tok *t)
 {
     const char *v = t->value;
@@ -104,26 +155,43 @@ static char *var_ref(const struct sh_tok *t)
             return NULL;
         name = v + 2;
         len = n - 3;
+        const char *dash = memchr(name, '-', len);
+        if (dash) {
+            size_t at = (size_t)(dash - name);
+            size_t name_len = at > 0 && name[at - 1] == ':' ? at - 1 : at;
+            const char *def = dash + 1;
+            size_t def_len = len - at - 1;
+            /* a default that is itself an expansion could be "true" */
+            if ((def_len == 4 && !memcmp(def, "true", 4)) || memchr(def, '$', def_len) || memchr(def, '`', def_len))
+                return NULL;
+            len = name_len;
+        }
     }
     if (!valid_var(name, len))
         return NULL;
-    char *r = malloc(len + 1);
-    if (!r)
-        abort();
-    memcpy(r, name, len);
-    r[len] = '\0';
-    return r;
+    return xstrndup(name, len);
 }
 
-/* [ "$VAR" == "true" ], [ "$VAR" != "true" ], [[ ... ]], test ...: sets the
- * node's var and negated. Any other test leaves var NULL. */
-static void read_test(struct parser *p, size_t from, size_t to, struct node *n)
+/* Whether the simple command [from, to) runs [, [[ or test. */
+static bool is_test_command(const struct sh_toks *t, size_t from, size_t to)
 {
-    const struct sh_tok *w = p->t.t + from;
+    size_t p = sh_program_word(t, from, to);
+    if (p >= to || t->t[p].quoted)
+        return false;
+    const char *v = t->t[p].value;
+    return !strcmp(v, "[") || !strcmp(v, "[[") || !strcmp(v, "test");
+}
+
+/* [ "$VAR" == "true" ], [ "$VAR" != "true" ], [[ ... ]], test ...: true with
+ * the variable (malloc'd) and whether the test is for "not true". Any other
+ * test, or any other command, gives false. */
+static bool var_test(const struct sh_toks *t, size_t from, size_t to, char **var_out, bool *negated)
+{
+    const struct sh_tok *w = t->t + from;
     size_t cnt = to - from;
     for (size_t k = 0; k < cnt; k++)
         if (w[k].kind != SH_WORD || w[k].redir_target)
-            return;
+            return false;
     bool dbl = false;
     size_t a;
     if (cnt == 5 && !w[0].quoted && !strcmp(w[0].value, "[") && !strcmp(w[4].value, "]")) {
@@ -134,12 +202,12 @@ static void read_test(struct parser *p, size_t from, size_t to, struct node *n)
     } else if (cnt == 4 && !w[0].quoted && !strcmp(w[0].value, "test")) {
         a = 1;
     } else {
-        return;
+        return false;
     }
     const char *op = w[a + 1].value;
     bool eq = !strcmp(op, "=") || !strcmp(op, "==");
-    if (!eq && strcmp(op, "!=") != 0)
-        return;
+    if (w[a + 1].quoted || (!eq && strcmp(op, "!=") != 0))
+        return false;
     const struct sh_tok *ref = &w[a], *lit = &w[a + 2];
     char *var = var_ref(ref);
     if (!var) {
@@ -151,33 +219,65 @@ static void read_test(struct parser *p, size_t from, size_t to, struct node *n)
      * false either way), which @!VAR would not reproduce. */
     if (!var || strcmp(lit->value, "true") != 0 || (!dbl && !ref->quoted)) {
         free(var);
-        return;
+        return false;
     }
-    n->var = var;
-    n->negated = !eq;
+    *var_out = var;
+    *negated = !eq;
+    return true;
+}
+
+/* An if's test, tokens [from, to): variable tests joined by && become
+ * conditions; anything else (||, another test, a command) leaves
+ * test_is_vars false. */
+static void read_if_test(struct parser *p, size_t from, size_t to, struct node *n)
+{
+    n->test_is_vars = true;
+    size_t seg = from;
+    for (size_t i = from; i <= to; i++) {
+        if (i < to && p->t.t[i].kind != SH_AND && p->t.t[i].kind != SH_OR)
+            continue;
+        char *var;
+        bool negated;
+        if ((i < to && p->t.t[i].kind == SH_OR) || !var_test(&p->t, seg, i, &var, &negated)) {
+            n->test_is_vars = false;
+            conds_free(&n->test);
+            return;
+        }
+        bool ok = conds_add(&n->test, var, negated);
+        free(var);
+        if (!ok) {
+            n->test_is_vars = false;
+            conds_free(&n->test);
+            return;
+        }
+        seg = i + 1;
+    }
 }
 
 static int parse_list(struct parser *p, struct nlist *l);
 
-static int parse_if(struct parser *p, struct node *n)
+/* if (or elif) TEST; then LIST [elif ...] [else LIST] fi. An elif becomes an
+ * if-statement alone in the else branch; only the outermost reads the fi. */
+static int parse_if(struct parser *p, struct node *n, bool outermost)
 {
     n->is_if = true;
-    p->i++; /* if */
+    p->i++; /* if, elif */
     size_t from = p->i;
     while (p->i < p->t.n && p->t.t[p->i].kind != SH_SEMI && p->t.t[p->i].kind != SH_NEWLINE) {
-        if (p->t.t[p->i].kind != SH_WORD && p->t.t[p->i].kind != SH_REDIR) {
-            p->why = "an if's condition is not a single test";
+        enum sh_tok_kind k = p->t.t[p->i].kind;
+        if (k != SH_WORD && k != SH_REDIR && k != SH_AND && k != SH_OR) {
+            p->why = "an if's condition is not a test";
             return -1;
         }
         p->i++;
     }
-    if (p->i == from) {
+    if (p->i == from || p->t.t[p->i - 1].kind != SH_WORD) {
         p->why = "an if has no condition";
         return -1;
     }
     n->test_start = p->t.t[from].start;
     n->test_end = p->t.t[p->i - 1].end;
-    read_test(p, from, p->i, n);
+    read_if_test(p, from, p->i, n);
     skip_seps(p);
     if (!is_kw(p, "then")) {
         p->why = "an if has no 'then'";
@@ -188,25 +288,27 @@ static int parse_if(struct parser *p, struct node *n)
     if (parse_list(p, &n->then_l) < 0)
         return -1;
     if (is_kw(p, "elif")) {
-        p->why = "it has an elif";
-        return -1;
-    }
-    if (is_kw(p, "else")) {
+        n->has_else = true;
+        if (parse_if(p, nlist_push(&n->else_l), false) < 0)
+            return -1;
+    } else if (is_kw(p, "else")) {
         p->i++;
         n->has_else = true;
         if (parse_list(p, &n->else_l) < 0)
             return -1;
     }
     p->depth--;
+    if (n->then_l.n == 0 || (n->has_else && n->else_l.n == 0)) {
+        p->why = "an if has an empty branch";
+        return -1;
+    }
+    if (!outermost)
+        return 0;
     if (!is_kw(p, "fi")) {
         p->why = "an if is not closed by fi";
         return -1;
     }
     p->i++;
-    if (n->then_l.n == 0 || (n->has_else && n->else_l.n == 0)) {
-        p->why = "an if has an empty branch";
-        return -1;
-    }
     return 0;
 }
 
@@ -233,7 +335,7 @@ static int parse_list(struct parser *p, struct nlist *l)
         }
         struct node *n = nlist_push(l);
         if (is_kw(p, "if")) {
-            if (parse_if(p, n) < 0)
+            if (parse_if(p, n, true) < 0)
                 return -1;
             if (p->i < p->t.n && p->t.t[p->i].kind != SH_SEMI && p->t.t[p->i].kind != SH_NEWLINE) {
                 p->why = "an if-statement is run in the background or joined with && or ||";
@@ -326,112 +428,231 @@ static void set_detail(struct walker *w, size_t from, size_t to)
     }
 }
 
-static void add_member(struct walker *w, char *command, const char *var, bool negated, bool bg)
+static int fail(struct walker *w, const char *why, size_t from, size_t to)
+{
+    w->why = why;
+    set_detail(w, from, to);
+    return -1;
+}
+
+static void add_member(struct walker *w, char *command, const struct conds *c, bool bg)
 {
     w->v = xgrow(w->v, w->n, &w->cap, sizeof *w->v);
     struct member_ex *m = &w->v[w->n++];
+    memset(m, 0, sizeof *m);
     m->m.command = command;
-    m->m.cond_var = var ? xstrdup(var) : NULL;
-    m->m.cond_negated = negated;
+    if (c->n) {
+        m->m.conds = xrealloc(NULL, c->n * sizeof *m->m.conds);
+        for (size_t k = 0; k < c->n; k++) {
+            m->m.conds[k].var = xstrdup(c->v[k].var);
+            m->m.conds[k].negated = c->v[k].negated;
+        }
+        m->m.n_conds = c->n;
+    }
     m->m.kind = proc_kind_of(command);
     m->bg = bg;
 }
 
-static int walk(struct walker *w, const struct nlist *l, const char *var, bool negated, bool nested,
-                const char *sleep_prefix);
-
-/* An if-statement inside a member's condition: it becomes part of the member's
- * command, "if TEST; then A; else B; fi", each branch one command. */
-static int collapse_if(struct walker *w, const struct node *n, const char *var, bool negated,
-                       const char *sleep_prefix)
+static void member_free(struct ol_member *m)
 {
+    free(m->command);
+    for (size_t k = 0; k < m->n_conds; k++)
+        free(m->conds[k].var);
+    free(m->conds);
+}
+
+static void walker_free_members(struct walker *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        member_free(&w->v[i].m);
+    free(w->v);
+    w->v = NULL;
+    w->n = w->cap = 0;
+}
+
+static int walk(struct walker *w, const struct nlist *l, const struct conds *outer, const char *sleep_prefix);
+
+/* An if-statement whose test is not a variable test: it becomes one member,
+ * "if TEST; then A; else B; fi", when each branch runs exactly one process, so
+ * the member always runs one of them. Without an else, the member would end
+ * at once whenever the test is false: that is not mapped. */
+static int collapse_if(struct walker *w, const struct node *n, const struct conds *outer, const char *sleep_prefix)
+{
+    if (!n->has_else)
+        return fail(w,
+                    "a condition other than [ \"$VAR\" == \"true\" ] or [ \"$VAR\" != \"true\" ] decides whether a "
+                    "process runs",
+                    n->test_start, n->test_end);
     struct walker sub = {w->s, w->t, NULL, 0, 0, false, false, false, STRBUF_INIT, NULL, {0}};
-    int r = walk(&sub, &n->then_l, NULL, false, true, "");
+    struct conds none = {.n = 0};
+    int r = walk(&sub, &n->then_l, &none, "");
     size_t then_n = sub.n;
     if (r == 0)
-        r = walk(&sub, &n->else_l, NULL, false, true, "");
-    if (r == 0 && (then_n != 1 || sub.n - then_n > 1 || sub.saw_control)) {
-        sub.why = "an inner if-statement runs more than one process in a branch, or supervises them";
+        r = walk(&sub, &n->else_l, &none, "");
+    if (r == 0 && (then_n != 1 || sub.n != 2 || sub.saw_control || sub.v[0].m.n_conds || sub.v[1].m.n_conds)) {
+        sub.why = "an if-statement with a test solodyno cannot turn into conditions runs more or less than one "
+                  "process in a branch, or tests a variable inside";
         set_detail(&sub, n->test_start, n->test_end);
         r = -1;
     }
-    if (r == 0 && sub.n == 2 && sub.v[0].bg != sub.v[1].bg) {
-        sub.why = "an inner if-statement runs one branch in the background and the other not";
+    if (r == 0 && sub.v[0].bg != sub.v[1].bg) {
+        sub.why = "an if-statement runs one branch in the background and the other not";
         set_detail(&sub, n->test_start, n->test_end);
         r = -1;
     }
     if (r == 0) {
         strbuf cmd = STRBUF_INIT;
-        sb_printf(&cmd, "%sif %.*s; then %s;", sleep_prefix, (int)(n->test_end - n->test_start),
-                  w->s + n->test_start, sub.v[0].m.command);
-        if (sub.n == 2)
-            sb_printf(&cmd, " else %s;", sub.v[1].m.command);
-        sb_append(&cmd, " fi");
-        add_member(w, sb_take(&cmd), var, negated, sub.v[0].bg);
+        sb_printf(&cmd, "%sif %.*s; then %s; else %s; fi", sleep_prefix, (int)(n->test_end - n->test_start),
+                  w->s + n->test_start, sub.v[0].m.command, sub.v[1].m.command);
+        add_member(w, sb_take(&cmd), outer, sub.v[0].bg);
     } else {
         w->why = sub.why;
         memcpy(w->detail, sub.detail, sizeof w->detail);
     }
-    for (size_t i = 0; i < sub.n; i++) {
-        free(sub.v[i].m.command);
-        free(sub.v[i].m.cond_var);
-    }
-    free(sub.v);
+    walker_free_members(&sub);
     sb_free(&sub.dropped);
     return r;
 }
 
-static int walk(struct walker *w, const struct nlist *l, const char *var, bool negated, bool nested,
-                const char *sleep_prefix)
+/* The end of the segment of an and-or list that starts at i: the next && or ||. */
+static size_t segment_end(const struct sh_toks *t, size_t i, size_t to)
+{
+    while (i < to && t->t[i].kind != SH_AND && t->t[i].kind != SH_OR)
+        i++;
+    return i;
+}
+
+/* A command: [ "$VAR" == "true" ] && CMD (or [ ... ] || CMD, the test
+ * negated, and chains of them) puts conditions on CMD. No other test may
+ * decide whether a process runs: a member must never end merely because a
+ * test of a variable was false. */
+static int command_node(struct walker *w, const struct node *n, const struct conds *outer, strbuf *sleep)
+{
+    const struct sh_toks *t = w->t;
+    size_t start = t->t[n->from].start, end = t->t[n->to - 1].end;
+    struct conds c;
+    conds_join(&c, outer, NULL);
+    size_t i = n->from;
+    enum sh_tok_kind chain = SH_WORD; /* SH_AND or SH_OR once a test is seen */
+    int r = 0;
+    for (;;) {
+        size_t j = segment_end(t, i, n->to);
+        if (j == n->to || !is_test_command(t, i, j))
+            break;
+        char *var;
+        bool negated;
+        if (chain != SH_WORD && t->t[j].kind != chain) {
+            r = fail(w, "it joins tests with both && and ||", start, end);
+            break;
+        }
+        chain = t->t[j].kind;
+        if (!var_test(t, i, j, &var, &negated)) {
+            r = fail(w,
+                     "a condition other than [ \"$VAR\" == \"true\" ] or [ \"$VAR\" != \"true\" ] decides whether "
+                     "a process runs",
+                     t->t[i].start, t->t[j - 1].end);
+            break;
+        }
+        bool ok = conds_add(&c, var, chain == SH_OR ? !negated : negated);
+        free(var);
+        if (!ok) {
+            r = fail(w, "its tests contradict each other, or are too many (more than 8)", start, end);
+            break;
+        }
+        i = j + 1;
+        while (i < n->to && t->t[i].kind == SH_NEWLINE)
+            i++;
+    }
+    /* What is left is the process: no test may hide in it, and after a test
+     * chain only the chain's own operator may join it (T && A || B would run
+     * B whenever T is false). */
+    for (size_t k = i; r == 0 && k < n->to;) {
+        size_t j = segment_end(t, k, n->to);
+        if (is_test_command(t, k, j))
+            r = fail(w, "a test inside a process's command could end that process", start, end);
+        else if (j < n->to && chain != SH_WORD && t->t[j].kind != chain)
+            r = fail(w, "after a test, && and || are mixed: the command would run in cases the test excludes",
+                     start, end);
+        k = j + 1;
+    }
+    if (r == 0 && i >= n->to)
+        r = fail(w, "a test runs nothing", start, end);
+    if (r < 0) {
+        conds_free(&c);
+        return -1;
+    }
+    size_t cstart = t->t[i].start;
+    enum control ctl = control_of(t, i, n->to);
+    if (ctl != CTL_NONE && c.n > outer->n) {
+        r = fail(w, "a test decides whether the one-liner sleeps, waits or stops", start, end);
+    } else if (ctl != CTL_NONE && n->bg) {
+        r = fail(w, "it runs a shell built-in in the background", start, end);
+    } else if (ctl == CTL_SLEEP) {
+        sb_append_len(sleep, w->s + cstart, end - cstart);
+        sb_append(sleep, "; ");
+    } else if (ctl == CTL_SUPERVISE) {
+        const char *prog = t->t[i].value;
+        if (!strcmp(prog, "wait"))
+            w->saw_wait = true;
+        if (strcmp(prog, "trap") != 0)
+            w->supervising = true;
+        w->saw_control = true;
+        if (w->dropped.len)
+            sb_append(&w->dropped, "; ");
+        sb_append_len(&w->dropped, w->s + cstart, end - cstart);
+    } else if (w->supervising) {
+        r = fail(w, "it starts a process after its wait, kill or exit", cstart, end);
+    } else {
+        strbuf cmd = STRBUF_INIT;
+        sb_append(&cmd, sleep->data);
+        sb_append_len(&cmd, w->s + cstart, end - cstart);
+        add_member(w, sb_take(&cmd), &c, n->bg);
+    }
+    conds_free(&c);
+    return r;
+}
+
+static int walk(struct walker *w, const struct nlist *l, const struct conds *outer, const char *sleep_prefix)
 {
     strbuf sleep = STRBUF_INIT;
     sb_append(&sleep, sleep_prefix);
     int r = 0;
     for (size_t k = 0; k < l->n && r == 0; k++) {
         const struct node *n = &l->v[k];
-        if (n->is_if) {
-            if (var || nested) {
-                r = collapse_if(w, n, var, negated, sleep.data);
-            } else if (!n->var) {
-                w->why = "a condition is not of the form [ \"$VAR\" == \"true\" ] or [ \"$VAR\" != \"true\" ]";
-                set_detail(w, n->test_start, n->test_end);
-                r = -1;
-            } else {
-                r = walk(w, &n->then_l, n->var, n->negated, false, sleep.data);
-                if (r == 0)
-                    r = walk(w, &n->else_l, n->var, !n->negated, false, sleep.data);
-            }
+        if (!n->is_if) {
+            r = command_node(w, n, outer, &sleep);
             continue;
         }
-        size_t start = w->t->t[n->from].start, end = w->t->t[n->to - 1].end;
-        enum control c = control_of(w->t, n->from, n->to);
-        if (c != CTL_NONE && n->bg) {
-            w->why = "it runs a shell built-in in the background";
-            set_detail(w, start, end);
-            r = -1;
-        } else if (c == CTL_SLEEP) {
-            sb_append_len(&sleep, w->s + start, end - start);
-            sb_append(&sleep, "; ");
-        } else if (c == CTL_SUPERVISE) {
-            const char *prog = w->t->t[n->from].value;
-            if (!strcmp(prog, "wait"))
-                w->saw_wait = true;
-            if (strcmp(prog, "trap") != 0)
-                w->supervising = true;
-            w->saw_control = true;
-            if (w->dropped.len)
-                sb_append(&w->dropped, "; ");
-            sb_append_len(&w->dropped, w->s + start, end - start);
-        } else if (w->supervising) {
-            w->why = "it starts a process after its wait, kill or exit";
-            set_detail(w, start, end);
-            r = -1;
-        } else {
-            strbuf cmd = STRBUF_INIT;
-            sb_append(&cmd, sleep.data);
-            sb_append_len(&cmd, w->s + start, end - start);
-            add_member(w, sb_take(&cmd), var, negated, n->bg);
+        if (!n->test_is_vars) {
+            r = collapse_if(w, n, outer, sleep.data);
+            continue;
         }
+        struct conds c;
+        if (!conds_join(&c, outer, &n->test)) {
+            r = fail(w, "its tests contradict each other, or are too many (more than 8)", n->test_start,
+                     n->test_end);
+            continue;
+        }
+        r = walk(w, &n->then_l, &c, sleep.data);
+        conds_free(&c);
+        if (r < 0 || !n->has_else)
+            continue;
+        /* else: the test is false, which for one variable is its opposite;
+         * for several it would need an "or", which conditions cannot say. */
+        if (n->test.n != 1) {
+            r = fail(w, "an else follows a test of several variables (it would need an 'or')", n->test_start,
+                     n->test_end);
+            continue;
+        }
+        struct conds opposite = {.n = 0};
+        conds_add(&opposite, n->test.v[0].var, !n->test.v[0].negated);
+        if (!conds_join(&c, outer, &opposite))
+            r = fail(w, "its tests contradict each other, or are too many (more than 8)", n->test_start,
+                     n->test_end);
+        else
+            r = walk(w, &n->else_l, &c, sleep.data);
+        conds_free(&c);
+        conds_free(&opposite);
     }
     sb_free(&sleep);
     return r;
@@ -442,6 +663,18 @@ static int walk(struct walker *w, const struct nlist *l, const char *var, bool n
 static bool single_fg_command(const struct nlist *l)
 {
     return l->n == 1 && !l->v[0].is_if && !l->v[0].bg;
+}
+
+/* One foreground command chosen by variable tests: if/elif/else down to
+ * single commands (bin/heroku-web's shape). */
+static bool select_shape(const struct nlist *l)
+{
+    if (l->n != 1 || l->v[0].bg)
+        return false;
+    const struct node *n = &l->v[0];
+    if (!n->is_if)
+        return true;
+    return n->test_is_vars && select_shape(&n->then_l) && (!n->has_else || select_shape(&n->else_l));
 }
 
 static bool has_background_amp(const char *cmd, size_t len)
@@ -482,8 +715,9 @@ enum ol_status oneliner_parse(const char *cmd, size_t len, struct ol_result *res
     }
 
     struct walker w = {cmd, &p.t, NULL, 0, 0, false, false, false, STRBUF_INIT, NULL, {0}};
+    struct conds none = {.n = 0};
     enum ol_status st = OL_OK;
-    if (walk(&w, &top, NULL, false, false, "") < 0) {
+    if (walk(&w, &top, &none, "") < 0) {
         st = finish(res, multi_hint ? OL_UNMAPPED : OL_OTHER, w.why, w.detail);
     } else {
         size_t n_bg = 0, n_fg = 0;
@@ -501,11 +735,9 @@ enum ol_status oneliner_parse(const char *cmd, size_t len, struct ol_result *res
                             NULL);
             else
                 res->shape = OL_MULTI;
-        } else if (single_fg_command(&top) && w.n == 1) {
+        } else if (single_fg_command(&top) && w.n == 1 && w.v[0].m.n_conds == 0) {
             res->shape = OL_SIMPLE;
-        } else if (top.n == 1 && top.v[0].is_if && top.v[0].var && single_fg_command(&top.v[0].then_l) &&
-                   (!top.v[0].has_else || single_fg_command(&top.v[0].else_l)) && w.n >= 1 &&
-                   !w.saw_control) {
+        } else if (select_shape(&top) && w.n >= 1 && !w.saw_control) {
             res->shape = OL_SELECT;
         } else if (w.saw_wait) {
             st = finish(res, OL_UNMAPPED, "it waits, but starts nothing in the background", NULL);
@@ -514,21 +746,16 @@ enum ol_status oneliner_parse(const char *cmd, size_t len, struct ol_result *res
         }
     }
     if (st == OL_OK) {
-        res->members = malloc((w.n ? w.n : 1) * sizeof *res->members);
-        if (!res->members)
-            abort();
+        res->members = xrealloc(NULL, (w.n ? w.n : 1) * sizeof *res->members);
         for (size_t i = 0; i < w.n; i++)
             res->members[i] = w.v[i].m;
         res->n = w.n;
         res->dropped = w.dropped;
+        free(w.v);
     } else {
-        for (size_t i = 0; i < w.n; i++) {
-            free(w.v[i].m.command);
-            free(w.v[i].m.cond_var);
-        }
+        walker_free_members(&w);
         sb_free(&w.dropped);
     }
-    free(w.v);
     nlist_free(&top);
     sh_toks_free(&p.t);
     return st;
@@ -536,10 +763,8 @@ enum ol_status oneliner_parse(const char *cmd, size_t len, struct ol_result *res
 
 void ol_result_free(struct ol_result *res)
 {
-    for (size_t i = 0; i < res->n; i++) {
-        free(res->members[i].command);
-        free(res->members[i].cond_var);
-    }
+    for (size_t i = 0; i < res->n; i++)
+        member_free(&res->members[i]);
     free(res->members);
     sb_free(&res->dropped);
     memset(res, 0, sizeof *res);

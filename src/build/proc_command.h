@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "build/package_json.h"
 #include "common/strbuf.h"
 
 enum proc_kind {
@@ -21,6 +22,27 @@ enum proc_kind {
 /* What the command runs. Helpers around the program (sleep, echo, true) do not
  * count; two different kinds, or any other program, give KIND_UNKNOWN. */
 enum proc_kind proc_kind_of(const char *cmd);
+
+/* The app's package scripts, for reading `npm start` and the like: the root
+ * package.json and the streaming server's own (streaming/package.json, a
+ * workspace from Mastodon 4.3 on). Either may be empty. */
+struct app_scripts {
+    struct package_json root;
+    struct package_json streaming;
+};
+
+/* proc_kind_of, knowing too what npm and yarn run: `npm start`, `npm run
+ * NAME`, `npm run-script NAME`, `yarn start`, `yarn run NAME`, `yarn NAME`,
+ * and in the streaming workspace `yarn workspace @mastodon/streaming start`
+ * or `npm start -w streaming`, are the kind of what that script runs (for
+ * Mastodon's "start": node ./streaming/index.js, or babel-node on it, the
+ * streaming server). scripts may be NULL. */
+enum proc_kind proc_kind_in_app(const char *cmd, const struct app_scripts *scripts);
+
+/* Whether the root package.json's script name runs the streaming server;
+ * *plain is set when it runs just `node ./streaming` (or streaming/index.js)
+ * with nothing around it. */
+bool package_script_runs_streaming(const struct app_scripts *scripts, const char *name, bool *plain);
 
 /* What Sidekiq's concurrency becomes when a command does not set it: the
  * thread count solodyno env tunes, Sidekiq's own default otherwise. */

@@ -57,16 +57,22 @@ static bool keep_requested(const char *env_dir)
 static void log_facts(const struct app_facts *f)
 {
     if (f->mastodon && f->version[0] >= 0)
-        log_detail("App: Mastodon %d.%d.%d (from lib/mastodon/version.rb)", f->version[0], f->version[1],
-                   f->version[2]);
+        log_detail("App: Mastodon %s (from lib/mastodon/version.rb)", f->version_text);
     else if (f->mastodon)
-        log_detail("App: Mastodon, version unknown (lib/mastodon/version.rb has none solodyno can read)");
+        log_detail("App: Mastodon, version unknown (lib/mastodon/version.rb is missing, as before 1.2.2, or says "
+                   "none solodyno can read)");
     else
-        log_detail("App: not Mastodon (no lib/mastodon/version.rb): a generic app with web and worker lines");
+        log_detail("App: not Mastodon (no lib/mastodon/version.rb, no module Mastodon in config/application.rb): a "
+                   "generic app with web and worker lines");
     strbuf reads = STRBUF_INIT;
-    for (int i = 0; app_facts_tunables[i]; i++)
-        if (f->reads & (1u << i))
-            sb_printf(&reads, "%s%s", reads.len ? ", " : "", app_facts_tunables[i]);
+    for (int i = 0; app_facts_tunables[i]; i++) {
+        if (!(f->reads & (1u << i)))
+            continue;
+        const char *where = app_facts_where(f, app_facts_tunables[i]);
+        sb_printf(&reads, "%s%s", reads.len ? ", " : "", app_facts_tunables[i]);
+        if (where)
+            sb_printf(&reads, " (%s)", where);
+    }
     if (reads.len)
         log_detail("Its code reads: %s", reads.data);
     else
@@ -100,7 +106,7 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     for (size_t i = 0; i < pw->n; i++)
         members += pw->lines[i].kind == PROC_ENTRY;
     if (members == 0) {
-        log_warn("Procfile.web has no members: expected at least one 'NAME[@VAR|@!VAR]: COMMAND' line");
+        log_warn("Procfile.web has no members: expected at least one 'NAME[@VAR|@!VAR]...: COMMAND' line");
         procfile_free(pw);
         return -1;
     }
@@ -243,8 +249,7 @@ static int summary(const char *app_dir, const char *env_dir)
         if (l->kind != PROC_ENTRY)
             continue;
         sb_printf(&line, "%s%s", sep, l->name);
-        if (l->cond_var)
-            sb_printf(&line, "@%s%s", l->cond_negated ? "!" : "", l->cond_var);
+        procfile_format_conditions(l, &line);
         sep = ", ";
     }
     sb_append(&line, " (Procfile.web)");

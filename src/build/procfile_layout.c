@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build/oneliner.h"
+#include "build/package_json.h"
 #include "build/proc_command.h"
 #include "common/procfile.h"
 #include "build/shell_lex.h"
@@ -15,14 +16,19 @@
 struct lmember {
     char *name;
     char *command;
-    char *cond_var;
-    bool negated;
+    struct proc_cond conds[PROC_CONDS_MAX]; /* all must hold */
+    size_t n_conds;
     enum proc_kind kind;
 };
 
 struct lmembers {
     struct lmember *v;
     size_t n, cap;
+    /* What the members are read against: the app's package scripts (for
+     * `npm start` and the like), and how this Mastodon starts its streaming
+     * server when the app does not say. */
+    const struct app_scripts *scripts;
+    const char *streaming;
 };
 
 static void members_free(struct lmembers *m)
@@ -30,10 +36,12 @@ static void members_free(struct lmembers *m)
     for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].name);
         free(m->v[i].command);
-        free(m->v[i].cond_var);
+        for (size_t k = 0; k < m->v[i].n_conds; k++)
+            free(m->v[i].conds[k].var);
     }
     free(m->v);
-    memset(m, 0, sizeof *m);
+    m->v = NULL;
+    m->n = m->cap = 0;
 }
 
 static bool name_taken(const struct lmembers *m, const char *name)
@@ -79,8 +87,10 @@ static char *bind_yields_to_env(const char *command)
     }
 }
 
-/* Adds a member; a name already used gets "-2", "-3", ... */
-static void add(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
+/* Adds a member with its conditions (n of them); a name already used gets
+ * "-2", "-3", ... */
+static void add(struct lmembers *m, const char *name, const char *command, const struct proc_cond *conds,
+                size_t n)
 {
     m->v = xgrow(m->v, m->n, &m->cap, sizeof *m->v);
     char unique[PROC_NAME_MAX + 16];
@@ -88,13 +98,31 @@ static void add(struct lmembers *m, const char *name, const char *command, const
     for (int k = 2; name_taken(m, unique); k++)
         snprintf(unique, sizeof unique, "%.*s-%d", PROC_NAME_MAX - 8, name, k);
     struct lmember *x = &m->v[m->n++];
+    memset(x, 0, sizeof *x);
     x->name = xstrdup(unique);
     x->command = bind_yields_to_env(command);
     if (!x->command)
         x->command = xstrdup(command);
-    x->cond_var = var ? xstrdup(var) : NULL;
-    x->negated = negated;
-    x->kind = proc_kind_of(command);
+    for (size_t k = 0; k < n && k < PROC_CONDS_MAX; k++) {
+        x->conds[k].var = xstrdup(conds[k].var);
+        x->conds[k].negated = conds[k].negated;
+    }
+    x->n_conds = n < PROC_CONDS_MAX ? n : PROC_CONDS_MAX;
+    x->kind = proc_kind_in_app(command, m->scripts);
+}
+
+/* A member with one condition (var may be NULL: none). */
+static void add1(struct lmembers *m, const char *name, const char *command, const char *var, bool negated)
+{
+    struct proc_cond c = {(char *)var, negated};
+    add(m, name, command, &c, var ? 1 : 0);
+}
+
+/* "@VAR@!OTHER", the member's conditions as Procfile.web writes them. */
+static void sb_conds(strbuf *sb, const struct lmember *x)
+{
+    for (size_t k = 0; k < x->n_conds; k++)
+        sb_printf(sb, "@%s%s", x->conds[k].negated ? "!" : "", x->conds[k].var);
 }
 
 static bool has_kind(const struct lmembers *m, enum proc_kind kind)
@@ -258,7 +286,12 @@ static int members_from_command(struct layout_out *out, const char *what, const 
         ol_result_free(&ol);
         return 1; /* a generic app's web command is its app member as it is */
     }
-    if (ol.shape == OL_SIMPLE) {
+    for (size_t i = 0; i < ol.n; i++)
+        ol.members[i].kind = proc_kind_in_app(ol.members[i].command, m->scripts);
+    if (ol.shape == OL_SIMPLE && ol.members[0].kind == KIND_STREAMING) {
+        /* web runs only the streaming server (`web: npm start`): so it does
+         * on every dyno, as before */
+    } else if (ol.shape == OL_SIMPLE) {
         if (ol.members[0].kind != KIND_WEB) {
             WARN("%s runs '%s', which solodyno does not recognise as Puma or a one-dyno one-liner. The Procfile is "
                  "left as it is; write a Procfile.web yourself (see the README), or set SOLODYNO_PROCFILE=keep.",
@@ -267,8 +300,10 @@ static int members_from_command(struct layout_out *out, const char *what, const 
             return -1;
         }
         *plain_web = true;
-        ol.members[0].cond_var = xstrdup("RUN_STREAMING");
-        ol.members[0].cond_negated = true;
+        ol.members[0].conds = xrealloc(NULL, sizeof *ol.members[0].conds);
+        ol.members[0].conds[0].var = xstrdup("RUN_STREAMING");
+        ol.members[0].conds[0].negated = true;
+        ol.members[0].n_conds = 1;
     }
     for (size_t i = 0; i < ol.n; i++) {
         const struct ol_member *x = &ol.members[i];
@@ -296,7 +331,7 @@ static int members_from_command(struct layout_out *out, const char *what, const 
             sb_printf(&c, "%s ", prefix);
         }
         sb_append(&c, x->command);
-        add(m, name, c.data, x->cond_var, x->cond_negated);
+        add(m, name, c.data, x->conds, x->n_conds);
         sb_free(&c);
     }
     if (ol.shape == OL_MULTI)
@@ -304,8 +339,8 @@ static int members_from_command(struct layout_out *out, const char *what, const 
                ol.dropped.len ? "; left out, as solodyno run does it: '" : "", ol.dropped.len ? ol.dropped.data : "",
                ol.dropped.len ? "'" : "");
     else if (ol.shape == OL_SELECT)
-        DETAIL("%s chooses its process by %s: each choice becomes a member with that condition", what,
-               ol.members[0].cond_var);
+        DETAIL("%s chooses its process by %s: each choice becomes a member with its conditions", what,
+               ol.members[0].n_conds ? ol.members[0].conds[0].var : "a variable");
     ol_result_free(&ol);
     return 0;
 }
@@ -338,7 +373,7 @@ static int members_from_foreman(const struct layout_in *in, struct layout_out *o
         } else if (pf.lines[i].kind == PROC_ENTRY) {
             if (procfile_find(&pf, pf.lines[i].name) != &pf.lines[i])
                 continue; /* foreman, like Heroku, runs the last of a name */
-            add(m, pf.lines[i].name, pf.lines[i].command, NULL, false);
+            add(m, pf.lines[i].name, pf.lines[i].command, NULL, 0);
         }
     }
     if (r == 0 && m->n == 0) {
@@ -366,12 +401,24 @@ static void sort_by_kind(struct lmembers *m)
     }
 }
 
+/* A member that runs only where RUN_STREAMING is not "true": on the
+ * streaming app of a pipeline that member steps aside for the streaming
+ * server, which the one-liner then must have meant to run there. */
+static bool steps_aside_for_streaming(const struct lmembers *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        for (size_t k = 0; k < m->v[i].n_conds; k++)
+            if (m->v[i].conds[k].negated && !strcmp(m->v[i].conds[k].var, "RUN_STREAMING"))
+                return true;
+    return false;
+}
+
 static int derive_mastodon(const struct layout_in *in, struct layout_out *out, const char *web, int web_line,
                            const char *worker, struct lmembers *m)
 {
     bool plain_web = false, foreman = false;
     if (!web) {
-        add(m, "puma", MASTODON_PUMA, "RUN_STREAMING", true);
+        add1(m, "puma", MASTODON_PUMA, "RUN_STREAMING", true);
         plain_web = true;
         DETAIL("no web process type: Mastodon's Puma and streaming server");
     } else {
@@ -393,7 +440,9 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
             }
             if (rc > 0) {
                 WARN("%s runs bin/heroku-web, which the app does not have; using upstream Mastodon's.", what);
-                data = xstrdup(MASTODON_HEROKU_WEB);
+                strbuf script = STRBUF_INIT;
+                sb_printf(&script, MASTODON_HEROKU_WEB_FMT, m->streaming);
+                data = sb_take(&script);
                 len = strlen(data);
             }
             int r = members_from_command(out, "bin/heroku-web", data, len, prefix.data, true, m, &plain_web);
@@ -420,10 +469,14 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
     }
     if (!has_kind(m, KIND_SIDEKIQ)) {
         const char *cmd = worker ? worker : MASTODON_SIDEKIQ;
-        add(m, proc_kind_of(cmd) == KIND_SIDEKIQ ? "sidekiq" : "worker", cmd, "RUN_WORKER", false);
+        add1(m, proc_kind_of(cmd) == KIND_SIDEKIQ ? "sidekiq" : "worker", cmd, "RUN_WORKER", false);
     }
-    if (plain_web && !has_kind(m, KIND_STREAMING))
-        add(m, "streaming", MASTODON_STREAMING, "RUN_STREAMING", false);
+    if (!has_kind(m, KIND_STREAMING) && (plain_web || steps_aside_for_streaming(m))) {
+        if (!plain_web)
+            DETAIL("the web line runs no streaming server, but steps aside where RUN_STREAMING is \"true\": "
+                   "Mastodon's streaming server runs there");
+        add1(m, "streaming", m->streaming, "RUN_STREAMING", false);
+    }
     if (!foreman)
         sort_by_kind(m);
     return 0;
@@ -439,10 +492,48 @@ static int derive_generic(struct layout_out *out, const char *web, int web_line,
     if (r < 0)
         return -1;
     if (r > 0)
-        add(m, "app", web, NULL, false);
+        add(m, "app", web, NULL, 0);
     if (worker && !has_kind(m, KIND_SIDEKIQ) && !name_taken(m, "worker"))
-        add(m, "worker", worker, "RUN_WORKER", false);
+        add1(m, "worker", worker, "RUN_WORKER", false);
     return 0;
+}
+
+/* ---- the app's package scripts, and how its streaming server starts ------- */
+
+static void load_package(const struct layout_in *in, const char *rel, struct package_json *pj)
+{
+    char *data;
+    size_t len;
+    const char *why = NULL;
+    memset(pj, 0, sizeof *pj);
+    if (in->read_app_file && in->read_app_file(in->ctx, rel, &data, &len, &why) == 0) {
+        package_json_parse(data, len, pj); /* not JSON: no scripts, as for npm */
+        free(data);
+    }
+}
+
+static void load_scripts(const struct layout_in *in, struct app_scripts *s)
+{
+    load_package(in, "package.json", &s->root);
+    load_package(in, "streaming/package.json", &s->streaming);
+}
+
+/* How this Mastodon starts its streaming server, read from its package.json:
+ * from 1.4.7 on, the "start" script is `node ./streaming/index.js`, and
+ * `node ./streaming` does the same without an npm process beside it;
+ * 1.0 to 1.4.6 run the server through Babel (their streaming/index.js uses
+ * import, a SyntaxError for plain node), so there, as wherever "start" runs
+ * the server some other way, `npm start` is what that version runs. */
+static const char *streaming_command(const struct app_scripts *s, struct layout_out *out)
+{
+    bool plain;
+    if (!package_script_runs_streaming(s, "start", &plain) || plain)
+        return MASTODON_STREAMING;
+    char ex[100];
+    DETAIL("where the Procfile does not say how to start the streaming server, it is '" MASTODON_STREAMING_NPM
+           "': this version's package.json starts it with '%s', not plain node",
+           cut(package_json_script(&s->root, "start"), ex, sizeof ex));
+    return MASTODON_STREAMING_NPM;
 }
 
 /* ---- the whole layout ------------------------------------------------------ */
@@ -454,13 +545,39 @@ static void render_web(const struct lmembers *m, bool from_procfile, strbuf *sb)
         sb_append(sb, "# buildpack from the app's Procfile (the original is kept as Procfile.orig).\n");
     else
         sb_append(sb, "# buildpack from Mastodon's defaults (the app has no Procfile).\n");
-    sb_append(sb, "# NAME[@VAR|@!VAR]: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is not.\n");
+    sb_append(sb, "# NAME[@VAR|@!VAR]...: COMMAND   @VAR: only when $VAR is \"true\"; @!VAR: only when it is "
+                  "not; several: all must hold.\n");
     for (size_t i = 0; i < m->n; i++) {
         sb_append(sb, m->v[i].name);
-        if (m->v[i].cond_var)
-            sb_printf(sb, "@%s%s", m->v[i].negated ? "!" : "", m->v[i].cond_var);
+        sb_conds(sb, &m->v[i]);
         sb_printf(sb, ": %s\n", m->v[i].command);
     }
+}
+
+/* The line number of a comment that is a NAME line commented out
+ * ("# release: bundle exec rails db:migrate"), or 0: a person turned that
+ * process type off, which is a choice to keep. */
+static int commented_out(const struct procfile *pf, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = pf->n; i-- > 0;) {
+        const struct proc_line *l = &pf->lines[i];
+        if (l->kind != PROC_COMMENT || !l->raw)
+            continue;
+        const char *p = l->raw, *end = l->raw + l->raw_len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        while (p < end && *p == '#')
+            p++;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if ((size_t)(end - p) <= n || memcmp(p, name, n) != 0 || p[n] != ':')
+            continue;
+        for (p += n + 1; p < end; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\r')
+                return l->lineno;
+    }
+    return 0;
 }
 
 /* The entry's command, copied (the procfile's lines move when it changes). */
@@ -485,7 +602,12 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
     struct procfile pf;
     memset(&pf, 0, sizeof pf);
     strbuf diag = STRBUF_INIT;
-    struct lmembers m = {NULL, 0, 0};
+    struct lmembers m = {NULL, 0, 0, NULL, MASTODON_STREAMING};
+    struct app_scripts scripts;
+    load_scripts(in, &scripts);
+    m.scripts = &scripts;
+    if (in->mastodon)
+        m.streaming = streaming_command(&scripts, out);
     char *web = NULL, *worker = NULL, *release = NULL;
     char ex[100];
     bool changed = false;
@@ -503,8 +625,8 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         log_diag(out, &diag);
     }
 
-    static const char *const roles[] = {"web", "worker", "release"};
-    for (int r = 0; r < 3; r++) {
+    static const char *const roles[] = {"web", "release"};
+    for (int r = 0; r < 2; r++) {
         struct proc_line *l = procfile_find_any(&pf, roles[r]);
         if (l && l->kind == PROC_UNPARSED) {
             WARN("Procfile, line %d: the %s line is not one solodyno can read (see above), so the Procfile is "
@@ -514,10 +636,21 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
             goto done;
         }
     }
+    /* A worker line we cannot read is the worker dyno's business: it stays as
+     * it is, and the web dyno's Sidekiq (for a Mastodon) is Mastodon's own. */
+    struct proc_line *wl = procfile_find_any(&pf, "worker");
+    bool worker_unreadable = wl && wl->kind == PROC_UNPARSED;
+    if (worker_unreadable)
+        WARN("Procfile, line %d: the worker line is not one solodyno can read (see above): it is kept as it is%s.",
+             wl->lineno,
+             in->mastodon ? ", and Sidekiq on the web dyno (RUN_WORKER=true) runs Mastodon's default '" MASTODON_SIDEKIQ
+                            "' instead"
+                          : ", and the web dyno runs no worker");
+    int worker_line = wl ? wl->lineno : 0;
     struct proc_line *l = procfile_find(&pf, "web");
     int web_line = l ? l->lineno : 0;
     web = entry_command(l);
-    worker = entry_command(procfile_find(&pf, "worker"));
+    worker = worker_unreadable ? NULL : entry_command(procfile_find(&pf, "worker"));
     release = entry_command(procfile_find(&pf, "release"));
 
     if (!web && !in->mastodon) {
@@ -580,13 +713,24 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         else
             DETAIL("web: '%s' (added)", LAYOUT_WEB_COMMAND);
         DETAIL("Procfile.web:");
-        for (size_t i = 0; i < m.n; i++)
-            DETAIL("  %s%s%s: %s", m.v[i].name, m.v[i].cond_var ? (m.v[i].negated ? "@!" : "@") : "",
-                   m.v[i].cond_var ? m.v[i].cond_var : "", m.v[i].command);
+        for (size_t i = 0; i < m.n; i++) {
+            strbuf c = STRBUF_INIT;
+            sb_conds(&c, &m.v[i]);
+            DETAIL("  %s%s: %s", m.v[i].name, c.data ? c.data : "", m.v[i].command);
+            sb_free(&c);
+        }
     }
 
     if (worker) {
         strbuf c = STRBUF_INIT;
+        struct sh_toks t;
+        const char *why;
+        if (sh_lex(worker, strlen(worker), &t, &why) < 0)
+            WARN("Procfile, line %d (worker): solodyno cannot read this command (%s); it is kept as it is, and "
+                 "no '" SIDEKIQ_CONCURRENCY_ARGS "' is added to it.",
+                 worker_line, why);
+        else
+            sh_toks_free(&t);
         if (sidekiq_add_concurrency(worker, &c)) {
             procfile_set(&pf, "worker", c.data, NULL, false);
             changed = true;
@@ -599,7 +743,12 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
         DETAIL("worker: '%s' (added; scale it up to move Sidekiq to its own dyno)", MASTODON_SIDEKIQ);
     }
 
-    if (in->mastodon) {
+    int release_commented = release ? 0 : commented_out(&pf, "release");
+    if (in->mastodon && release_commented) {
+        DETAIL("release: none added: the Procfile comments the release line out (line %d), so the release phase "
+               "stays off, as you chose",
+               release_commented);
+    } else if (in->mastodon) {
         strbuf c = STRBUF_INIT;
         if (release_guard(release ? release : MASTODON_RELEASE, &c)) {
             procfile_set(&pf, "release", c.data, NULL, false);
@@ -634,6 +783,8 @@ done:
         out->web_new = false;
     }
     members_free(&m);
+    package_json_free(&scripts.root);
+    package_json_free(&scripts.streaming);
     procfile_free(&pf);
     sb_free(&diag);
     free(web);

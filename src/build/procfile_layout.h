@@ -21,11 +21,17 @@
 #define MASTODON_PUMA "BIND=0.0.0.0 bundle exec puma -C config/puma.rb"
 #define MASTODON_SIDEKIQ "bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"
 #define MASTODON_STREAMING "BIND=0.0.0.0 node ./streaming"
+/* ... for a version whose package.json starts it another way (Babel). */
+#define MASTODON_STREAMING_NPM "BIND=0.0.0.0 npm start"
 #define MASTODON_RELEASE "bundle exec rails db:migrate"
-/* Upstream's bin/heroku-web, for an app whose Procfile names it but lacks it. */
+/* Upstream's bin/heroku-web (since 3.2), for an app whose Procfile names it
+ * but lacks it; %s is the version's streaming command. */
+#define MASTODON_HEROKU_WEB_FMT                                                                    \
+    "#!/bin/bash\nif [ \"$RUN_STREAMING\" != \"true\" ]; then BIND=0.0.0.0 bundle exec puma -C "   \
+    "config/puma.rb; else %s; fi\n"
 #define MASTODON_HEROKU_WEB                                                                        \
     "#!/bin/bash\nif [ \"$RUN_STREAMING\" != \"true\" ]; then BIND=0.0.0.0 bundle exec puma -C "   \
-    "config/puma.rb; else BIND=0.0.0.0 node ./streaming; fi\n"
+    "config/puma.rb; else " MASTODON_STREAMING "; fi\n"
 
 struct layout_in {
     const char *procfile; /* NULL: the app has no Procfile */
@@ -33,8 +39,9 @@ struct layout_in {
     bool has_procfile_web; /* it exists: never written, the web line points to it */
     bool mastodon;
     /* Reads an app file named by the web line (bin/heroku-web, a foreman
-     * Procfile), relative to the app. Returns 0 with a malloc'd *data, 1 when
-     * missing, -1 when it cannot or must not be read (*why says why). */
+     * Procfile) or package.json and streaming/package.json, relative to the
+     * app. Returns 0 with a malloc'd *data, 1 when missing, -1 when it cannot
+     * or must not be read (*why says why). */
     int (*read_app_file)(void *ctx, const char *rel, char **data, size_t *len, const char **why);
     void *ctx;
 };

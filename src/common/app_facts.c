@@ -21,6 +21,9 @@ const char *const app_facts_tunables[] = {
     NULL,
 };
 
+_Static_assert(sizeof app_facts_tunables / sizeof *app_facts_tunables == APP_FACTS_TUNABLES + 1,
+               "APP_FACTS_TUNABLES counts app_facts_tunables");
+
 void app_facts_init(struct app_facts *f)
 {
     memset(f, 0, sizeof *f);
@@ -35,10 +38,22 @@ int app_facts_write(const char *app_dir, const struct app_facts *f, const char *
     if (!path)
         return -1;
     strbuf out = STRBUF_INIT;
+    app_facts_format(f, &out);
+    int r = write_file_atomic(path, out.data, out.len, 0644);
+    if (r < 0)
+        *why = "cannot write .solodyno/app-facts";
+    free(path);
+    sb_free(&out);
+    return r;
+}
+
+void app_facts_format(const struct app_facts *f, strbuf *out_)
+{
+    strbuf out = STRBUF_INIT;
     sb_append(&out, "# What the solodyno build learnt about this app, read by `solodyno env`.\n");
     sb_printf(&out, "mastodon=%s\n", f->mastodon ? "true" : "false");
     if (f->mastodon && f->version[0] >= 0)
-        sb_printf(&out, "mastodon_version=%d.%d.%d\n", f->version[0], f->version[1], f->version[2]);
+        sb_printf(&out, "mastodon_version=%s\n", f->version_text);
     sb_append(&out, "reads=");
     bool first = true;
     for (int i = 0; app_facts_tunables[i]; i++) {
@@ -48,22 +63,34 @@ int app_facts_write(const char *app_dir, const struct app_facts *f, const char *
         }
     }
     sb_append_char(&out, '\n');
-    int r = write_file_atomic(path, out.data, out.len, 0644);
-    if (r < 0)
-        *why = "cannot write .solodyno/app-facts";
-    free(path);
+    for (int i = 0; app_facts_tunables[i]; i++)
+        if ((f->reads & (1u << i)) && f->where[i][0])
+            sb_printf(&out, "read.%s=%s\n", app_facts_tunables[i], f->where[i]);
+    sb_append_len(out_, out.data, out.len);
     sb_free(&out);
-    return r;
 }
 
-/* "4.3.2" (each part 0..9999; the patch may be missing) into v, or false. */
+static bool version_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '+' ||
+           c == '-';
+}
+
+/* "4.3.2", "4.8.0-alpha.1", "2.4.0rc1", "1.4.0.6": MAJOR.MINOR[.PATCH] (each
+ * 0..9999), then anything of [0-9A-Za-z.+-], all at most
+ * APP_FACTS_VERSION_MAX long. The numbers into v, or false. */
 static bool parse_version(const char *s, size_t n, int v[3])
 {
+    if (n == 0 || n > APP_FACTS_VERSION_MAX)
+        return false;
+    for (size_t k = 0; k < n; k++)
+        if (!version_char(s[k]))
+            return false;
     int parts[3] = {-1, -1, 0};
     size_t i = 0;
     for (int k = 0; k < 3; k++) {
         if (i >= n || s[i] < '0' || s[i] > '9')
-            return false;
+            break;
         int x = 0;
         while (i < n && s[i] >= '0' && s[i] <= '9') {
             x = x * 10 + (s[i] - '0');
@@ -72,15 +99,54 @@ static bool parse_version(const char *s, size_t n, int v[3])
             i++;
         }
         parts[k] = x;
-        if (i == n)
+        if (i == n || s[i] != '.' || k == 2)
             break;
-        if (s[i] != '.' || k == 2)
-            return false;
         i++;
     }
-    if (i != n || parts[1] < 0)
+    if (parts[1] < 0)
         return false;
     memcpy(v, parts, sizeof parts);
+    return true;
+}
+
+bool app_facts_set_version(struct app_facts *f, const char *text, size_t len)
+{
+    if (!parse_version(text, len, f->version)) {
+        f->version[0] = f->version[1] = f->version[2] = -1;
+        f->version_text[0] = '\0';
+        return false;
+    }
+    memcpy(f->version_text, text, len);
+    f->version_text[len] = '\0';
+    return true;
+}
+
+static int tunable_index(const char *name, size_t len)
+{
+    for (int t = 0; app_facts_tunables[t]; t++)
+        if (strlen(app_facts_tunables[t]) == len && !memcmp(app_facts_tunables[t], name, len))
+            return t;
+    return -1;
+}
+
+/* A place for a person to read: printable ASCII, cut to fit. */
+static void set_where(char *dst, const char *src, size_t n)
+{
+    size_t k = 0;
+    for (; k < n && k + 1 < APP_FACTS_WHERE_MAX; k++)
+        dst[k] = (unsigned char)src[k] >= 0x20 && (unsigned char)src[k] < 0x7F ? src[k] : '?';
+    dst[k] = '\0';
+}
+
+bool app_facts_record_read(struct app_facts *f, const char *name, size_t len, const char *where)
+{
+    int t = tunable_index(name, len);
+    if (t < 0)
+        return false;
+    if (!(f->reads & (1u << t))) {
+        f->reads |= 1u << t;
+        set_where(f->where[t], where ? where : "", where ? strlen(where) : 0);
+    }
     return true;
 }
 
@@ -102,8 +168,7 @@ void app_facts_parse(const char *data, size_t len, struct app_facts *f)
         if (klen == 8 && !memcmp(line, "mastodon", 8)) {
             f->mastodon = vlen == 4 && !memcmp(val, "true", 4);
         } else if (klen == 16 && !memcmp(line, "mastodon_version", 16)) {
-            if (!parse_version(val, vlen, f->version))
-                f->version[0] = f->version[1] = f->version[2] = -1;
+            app_facts_set_version(f, val, vlen);
         } else if (klen == 5 && !memcmp(line, "reads", 5)) {
             f->reads = 0;
             size_t i = 0;
@@ -111,15 +176,25 @@ void app_facts_parse(const char *data, size_t len, struct app_facts *f)
                 const char *item = val + i;
                 const char *comma = memchr(item, ',', vlen - i);
                 size_t ilen = comma ? (size_t)(comma - item) : vlen - i;
-                for (int t = 0; app_facts_tunables[t]; t++)
-                    if (strlen(app_facts_tunables[t]) == ilen && !memcmp(app_facts_tunables[t], item, ilen))
-                        f->reads |= 1u << t;
+                int t = tunable_index(item, ilen);
+                if (t >= 0)
+                    f->reads |= 1u << t;
                 i += ilen + 1;
             }
+        } else if (klen > 5 && !memcmp(line, "read.", 5)) {
+            int t = tunable_index(line + 5, klen - 5);
+            if (t >= 0)
+                set_where(f->where[t], val, vlen);
         }
     }
-    if (!f->mastodon)
+    /* a place only for what is read */
+    for (int t = 0; app_facts_tunables[t]; t++)
+        if (!(f->reads & (1u << t)))
+            f->where[t][0] = '\0';
+    if (!f->mastodon) {
         f->version[0] = f->version[1] = f->version[2] = -1;
+        f->version_text[0] = '\0';
+    }
 }
 
 int app_facts_read(const char *app_dir, struct app_facts *f)
@@ -145,6 +220,12 @@ bool app_facts_reads(const struct app_facts *f, const char *name)
         if (!strcmp(app_facts_tunables[i], name))
             return (f->reads & (1u << i)) != 0;
     return false;
+}
+
+const char *app_facts_where(const struct app_facts *f, const char *name)
+{
+    int t = tunable_index(name, strlen(name));
+    return t >= 0 && (f->reads & (1u << t)) && f->where[t][0] ? f->where[t] : NULL;
 }
 
 bool app_facts_mastodon_before(const struct app_facts *f, int major, int minor)

@@ -35,18 +35,24 @@ bool procfile_valid_name(const char *name, size_t len)
     return true;
 }
 
-/* A short, printable excerpt of a line for messages: control bytes and
- * non-ASCII shown as '?', cut at 60 characters. */
-static void sb_excerpt(strbuf *sb, const char *s, size_t n)
+/* A short, printable excerpt for messages: control bytes and non-ASCII
+ * shown as '?', cut at 60 characters. */
+static void sb_excerpt_raw(strbuf *sb, const char *s, size_t n)
 {
     size_t shown = n < 60 ? n : 60;
-    sb_append_char(sb, '\'');
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s[i];
         sb_append_char(sb, c >= 0x20 && c < 0x7F ? (char)c : '?');
     }
     if (shown < n)
         sb_append(sb, "...");
+}
+
+/* The same for a line, in single quotes. */
+static void sb_excerpt(strbuf *sb, const char *s, size_t n)
+{
+    sb_append_char(sb, '\'');
+    sb_excerpt_raw(sb, s, n);
     sb_append_char(sb, '\'');
 }
 
@@ -66,9 +72,12 @@ struct parsed {
     size_t name_len;
     const char *cmd;
     size_t cmd_len;
-    const char *var;
-    size_t var_len;
-    bool negated;
+    struct {
+        const char *var;
+        size_t len;
+        bool negated;
+    } conds[PROC_CONDS_MAX];
+    size_t n_conds;
     bool loose; /* only Heroku's loose rule matched (no colon) */
 };
 
@@ -130,10 +139,11 @@ static const char *parse_line(const char *s, size_t n, enum procfile_mode mode, 
     if (p->name_len > PROC_NAME_MAX)
         return "the name is longer than 63 characters";
 
-    if (mode == PROCFILE_WEB && i < n && s[i] == '@') {
+    while (mode == PROCFILE_WEB && i < n && s[i] == '@') {
         i++;
+        bool negated = false;
         if (i < n && s[i] == '!') {
-            p->negated = true;
+            negated = true;
             i++;
         }
         size_t vstart = i;
@@ -143,8 +153,16 @@ static const char *parse_line(const char *s, size_t n, enum procfile_mode mode, 
             i++;
         if (i - vstart > PROC_VAR_MAX)
             return "the condition's variable name is longer than 255 characters";
-        p->var = s + vstart;
-        p->var_len = i - vstart;
+        if (p->n_conds == PROC_CONDS_MAX)
+            return "a member has more than 8 conditions";
+        /* @A@A says nothing more, @A@!A can never run: both are mistakes. */
+        for (size_t k = 0; k < p->n_conds; k++)
+            if (p->conds[k].len == i - vstart && !memcmp(p->conds[k].var, s + vstart, i - vstart))
+                return "a variable appears in two conditions of one member";
+        p->conds[p->n_conds].var = s + vstart;
+        p->conds[p->n_conds].len = i - vstart;
+        p->conds[p->n_conds].negated = negated;
+        p->n_conds++;
     }
 
     if (i == n || s[i] != ':') {
@@ -154,7 +172,7 @@ static const char *parse_line(const char *s, size_t n, enum procfile_mode mode, 
             return NULL;
         }
         if (mode == PROCFILE_WEB)
-            return "expected NAME[@VAR|@!VAR]: COMMAND";
+            return "expected NAME[@VAR|@!VAR]...: COMMAND";
         return "expected NAME: COMMAND";
     }
     i++;
@@ -256,9 +274,15 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
         }
         line->name = xstrndup(p.name, p.name_len);
         line->command = xstrndup(p.cmd, p.cmd_len);
-        if (p.var) {
-            line->cond_var = xstrndup(p.var, p.var_len);
-            line->cond_negated = p.negated;
+        if (p.n_conds) {
+            line->conds = xrealloc(NULL, p.n_conds * sizeof *line->conds);
+            for (size_t k = 0; k < p.n_conds; k++) {
+                line->conds[k].var = xstrndup(p.conds[k].var, p.conds[k].len);
+                line->conds[k].negated = p.conds[k].negated;
+            }
+            line->n_conds = p.n_conds;
+            line->cond_var = line->conds[0].var;
+            line->cond_negated = line->conds[0].negated;
         }
     }
     return 0;
@@ -311,12 +335,23 @@ struct proc_line *procfile_find_any(struct procfile *pf, const char *name)
     return NULL;
 }
 
+static void free_conds(struct proc_line *l)
+{
+    for (size_t k = 0; k < l->n_conds; k++)
+        free(l->conds[k].var);
+    free(l->conds);
+    l->conds = NULL;
+    l->n_conds = 0;
+    l->cond_var = NULL;
+    l->cond_negated = false;
+}
+
 static void free_line(struct proc_line *l)
 {
     free(l->raw);
     free(l->name);
     free(l->command);
-    free(l->cond_var);
+    free_conds(l);
 }
 
 void procfile_remove(struct procfile *pf, const char *name)
@@ -354,16 +389,17 @@ void procfile_set(struct procfile *pf, const char *name, const char *command, co
         free(keep->raw);
         keep->raw = NULL;
         free(keep->command);
-        free(keep->cond_var);
-        keep->cond_var = NULL;
+        free_conds(keep);
     }
     keep->command = xstrndup(command, strlen(command));
     keep->raw_len = 0;
     if (cond_var) {
-        keep->cond_var = xstrndup(cond_var, strlen(cond_var));
+        keep->conds = xrealloc(NULL, sizeof *keep->conds);
+        keep->conds[0].var = xstrndup(cond_var, strlen(cond_var));
+        keep->conds[0].negated = cond_negated;
+        keep->n_conds = 1;
+        keep->cond_var = keep->conds[0].var;
         keep->cond_negated = cond_negated;
-    } else {
-        keep->cond_negated = false;
     }
 }
 
@@ -378,8 +414,7 @@ void procfile_render(const struct procfile *pf, strbuf *out)
             sb_append_len(out, l->raw, l->raw_len);
         } else {
             sb_append(out, l->name);
-            if (l->cond_var)
-                sb_printf(out, "@%s%s", l->cond_negated ? "!" : "", l->cond_var);
+            procfile_format_conditions(l, out);
             sb_printf(out, ": %s", l->command);
         }
         sb_append(out, eol);
@@ -394,11 +429,40 @@ void procfile_free(struct procfile *pf)
     memset(pf, 0, sizeof *pf);
 }
 
+static bool cond_holds(const struct proc_cond *c, const char *(*lookup)(const char *))
+{
+    const char *v = lookup(c->var);
+    bool is_true = v && strcmp(v, "true") == 0;
+    return c->negated ? !is_true : is_true;
+}
+
 bool procfile_member_enabled(const struct proc_line *member, const char *(*lookup)(const char *))
 {
-    if (!member->cond_var)
-        return true;
-    const char *v = lookup(member->cond_var);
-    bool is_true = v && strcmp(v, "true") == 0;
-    return member->cond_negated ? !is_true : is_true;
+    for (size_t k = 0; k < member->n_conds; k++)
+        if (!cond_holds(&member->conds[k], lookup))
+            return false;
+    return true;
+}
+
+void procfile_describe_conditions(const struct proc_line *member, const char *(*lookup)(const char *),
+                                  strbuf *out)
+{
+    for (size_t k = 0; k < member->n_conds; k++) {
+        const struct proc_cond *c = &member->conds[k];
+        const char *v = lookup(c->var);
+        sb_printf(out, "%s%s is %s\"true\" (it is ", k ? " and " : "", c->var, c->negated ? "not " : "");
+        if (v) {
+            sb_append_char(out, '"');
+            sb_excerpt_raw(out, v, strlen(v));
+            sb_append(out, "\")");
+        } else {
+            sb_append(out, "unset)");
+        }
+    }
+}
+
+void procfile_format_conditions(const struct proc_line *member, strbuf *out)
+{
+    for (size_t k = 0; k < member->n_conds; k++)
+        sb_printf(out, "@%s%s", member->conds[k].negated ? "!" : "", member->conds[k].var);
 }

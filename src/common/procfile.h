@@ -9,8 +9,9 @@
  *   loose rule is ^\s*([a-zA-Z0-9_-]+):?\s+(.*) ; a line that matches only that
  *   rule is an entry with a warning, a line that matches nothing is kept
  *   verbatim with a warning. It never fails on content.
- * - PROCFILE_WEB reads Procfile.web strictly: NAME[@VAR|@!VAR]: COMMAND, and the
- *   first bad line is an error naming the file and line.
+ * - PROCFILE_WEB reads Procfile.web strictly: NAME[@VAR|@!VAR]...: COMMAND (every
+ *   condition must hold), and the first bad line is an error naming the file
+ *   and line.
  * Both accept CRLF line endings, a UTF-8 byte order mark, blank lines and
  * '#' comments.
  */
@@ -26,6 +27,7 @@
 #define PROC_VAR_MAX 255          /* condition variable names */
 #define PROC_LINE_MAX (64 * 1024) /* longer lines: kept (app) or refused (web) */
 #define PROC_FILE_MAX (4 * 1024 * 1024)
+#define PROC_CONDS_MAX 8          /* conditions of one Procfile.web member */
 
 enum procfile_mode { PROCFILE_APP, PROCFILE_WEB };
 
@@ -36,6 +38,13 @@ enum proc_line_kind {
     PROC_UNPARSED, /* PROCFILE_APP only: kept verbatim, never interpreted */
 };
 
+/* One condition of a Procfile.web member: @VAR (VAR is "true") or @!VAR (it
+ * is not). */
+struct proc_cond {
+    char *var;
+    bool negated;
+};
+
 struct proc_line {
     enum proc_line_kind kind;
     int lineno;   /* 1-based; 0 for a line added by us */
@@ -43,7 +52,13 @@ struct proc_line {
     size_t raw_len; /* raw may hold NUL bytes in an unparsed line */
     char *name;   /* PROC_ENTRY: the process type or member name */
     char *command;
-    char *cond_var; /* PROCFILE_WEB: @VAR or @!VAR, else NULL */
+    /* PROCFILE_WEB: the member's conditions, all of which must hold (none:
+     * it always runs), in the order written. */
+    struct proc_cond *conds;
+    size_t n_conds;
+    /* The first condition (conds[0]), for callers that name one variable;
+     * NULL without conditions. Points into conds: not to be freed. */
+    const char *cond_var;
     bool cond_negated;
 };
 
@@ -76,7 +91,8 @@ struct proc_line *procfile_find(struct procfile *pf, const char *name);
 struct proc_line *procfile_find_any(struct procfile *pf, const char *name);
 
 /* Sets name's command: replaces the entry that counts (and drops earlier
- * duplicates), or appends a new entry. cond_var may be NULL. */
+ * duplicates), or appends a new entry. cond_var may be NULL; otherwise it is
+ * the entry's one condition. */
 void procfile_set(struct procfile *pf, const char *name, const char *command,
                   const char *cond_var, bool cond_negated);
 
@@ -84,8 +100,8 @@ void procfile_set(struct procfile *pf, const char *name, const char *command,
 void procfile_remove(struct procfile *pf, const char *name);
 
 /* The file's bytes: unchanged lines as read, changed or new ones as
- * "name: command" (with "@VAR"/"@!VAR" when set), every line ended as the
- * file's first line was, and the byte order mark kept. */
+ * "name: command" (with "@VAR"/"@!VAR" for each condition), every line ended
+ * as the file's first line was, and the byte order mark kept. */
 void procfile_render(const struct procfile *pf, strbuf *out);
 
 void procfile_free(struct procfile *pf);
@@ -93,9 +109,18 @@ void procfile_free(struct procfile *pf);
 /* [A-Za-z0-9_-]{1,63} */
 bool procfile_valid_name(const char *name, size_t len);
 
-/* Whether a Procfile.web member runs on this dyno: @VAR needs VAR to be
- * exactly "true", @!VAR needs it not to be; no condition always runs.
- * lookup is getenv in production, a fake in tests. */
+/* Whether a Procfile.web member runs on this dyno: every condition holds.
+ * @VAR needs VAR to be exactly "true", @!VAR needs it not to be; no condition
+ * always runs. lookup is getenv in production, a fake in tests. */
 bool procfile_member_enabled(const struct proc_line *member, const char *(*lookup)(const char *));
+
+/* Appends, for a person, what the member's conditions need and what each
+ * variable is now, e.g. `RUN_WORKER is "true" (it is unset) and RUN_SCHEDULE
+ * is not "true" (it is "true")`; nothing for a member without conditions. */
+void procfile_describe_conditions(const struct proc_line *member, const char *(*lookup)(const char *),
+                                  strbuf *out);
+
+/* Appends the member's conditions as written: "@RUN_WORKER@!RUN_SCHEDULE". */
+void procfile_format_conditions(const struct proc_line *member, strbuf *out);
 
 #endif

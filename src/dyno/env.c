@@ -226,6 +226,14 @@ static bool user_set(const struct env_result *r, const char *name)
     return user_value(r, name) != NULL;
 }
 
+/* Where the app's code reads name, as the build recorded it ("config/
+ * sidekiq.yml:2"), for --explain. */
+static const char *read_at(const struct env_result *r, const char *name)
+{
+    const char *where = app_facts_where(&r->facts, name);
+    return where ? where : "the app's code";
+}
+
 static void offer_puma(struct env_result *r, unsigned *threads_eff)
 {
     const struct tuning *t = &r->tuning;
@@ -244,8 +252,12 @@ static void offer_puma(struct env_result *r, unsigned *threads_eff)
     for (int i = 0; i < 2; i++) {
         if (!want[i])
             continue;
-        offer_number(r, names[i], t->max_threads,
-                     "tuned: Puma threads, 3 from 512 MB, 4 from 1 GB, 5 from 1.5 GB");
+        strbuf origin = STRBUF_INIT;
+        sb_append(&origin, "tuned: Puma threads, 3 from 512 MB, 4 from 1 GB, 5 from 1.5 GB");
+        if (app_facts_where(&r->facts, names[i]))
+            sb_printf(&origin, "; %s reads it", app_facts_where(&r->facts, names[i]));
+        offer_number(r, names[i], t->max_threads, origin.data);
+        sb_free(&origin);
         if (!found_user && user_set(r, names[i])) {
             *threads_eff = effective(r, names[i], t->max_threads);
             found_user = true;
@@ -253,11 +265,22 @@ static void offer_puma(struct env_result *r, unsigned *threads_eff)
     }
 }
 
+/* SIDEKIQ_CONCURRENCY is exported only where the app's code reads it
+ * (Mastodon's config/sidekiq.yml from 4.1: :concurrency: <%= ENV.fetch(
+ * 'SIDEKIQ_CONCURRENCY', 5) %>); elsewhere the -c ${SIDEKIQ_THREADS:-5} the
+ * layout appends to each Sidekiq command carries the count. */
+static void note_sidekiq_concurrency(struct env_result *r)
+{
+    note(r, "SIDEKIQ_CONCURRENCY: the app's code does not read it; the -c ${SIDEKIQ_THREADS:-5} of the Sidekiq "
+            "command carries the thread count");
+}
+
 /* SIDEKIQ_THREADS and SIDEKIQ_CONCURRENCY are one setting: a user value in
- * either sets both. */
+ * either sets both (the second only where the app reads it). */
 static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
 {
     const char *names[2] = {"SIDEKIQ_THREADS", "SIDEKIQ_CONCURRENCY"};
+    bool concurrency_read = app_facts_reads(&r->facts, names[1]);
     unsigned long long n;
     for (int i = 0; i < 2; i++) {
         if (!user_set(r, names[i]))
@@ -275,7 +298,10 @@ static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
         }
         strbuf why = STRBUF_INIT;
         sb_printf(&why, "your %s: one setting", names[i]);
-        offer_number(r, names[1 - i], n, why.data);
+        if (i == 1 || concurrency_read)
+            offer_number(r, names[1 - i], n, why.data);
+        else
+            note_sidekiq_concurrency(r);
         env_offer(r, names[i], v, "user"); /* the user's: kept (or put back) */
         sb_free(&why);
         *threads_eff = (unsigned)n;
@@ -285,7 +311,14 @@ static void offer_sidekiq(struct env_result *r, unsigned *threads_eff)
                           ? "tuned: worker dyno, 1 Sidekiq thread per 128 MB, 5 to 25"
                           : "tuned: beside the web process, 1 Sidekiq thread per 512 MB, 1 to 10";
     offer_number(r, names[0], r->tuning.sidekiq_threads, why);
-    offer_number(r, names[1], r->tuning.sidekiq_threads, "the same setting as SIDEKIQ_THREADS");
+    if (concurrency_read) {
+        strbuf same = STRBUF_INIT;
+        sb_printf(&same, "the same setting as SIDEKIQ_THREADS; %s reads it", read_at(r, names[1]));
+        offer_number(r, names[1], r->tuning.sidekiq_threads, same.data);
+        sb_free(&same);
+    } else {
+        note_sidekiq_concurrency(r);
+    }
     *threads_eff = r->tuning.sidekiq_threads;
 }
 
@@ -316,11 +349,10 @@ static void offer_bind(struct env_result *r)
 
 static void version_text(const struct app_facts *f, char *out, size_t cap)
 {
-    if (f->version[0] < 0)
+    if (f->version[0] < 0 || !f->version_text[0])
         snprintf(out, cap, "of unknown version");
     else
-        snprintf(out, cap, "%d.%d.%d", f->version[0], f->version[1] < 0 ? 0 : f->version[1],
-                 f->version[2] < 0 ? 0 : f->version[2]);
+        snprintf(out, cap, "%s", f->version_text);
 }
 
 /* Names what this run sets, as ENV_DEFAULTS_VAR (see listed). */
@@ -386,18 +418,24 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
         note(r, "DB_POOL: neither Puma nor Sidekiq runs on this dyno");
     }
 
-    char version[48];
+    /* STREAMING_CLUSTER_NUM: where the streaming server reads it, as the
+     * build's scan found, whatever version.rb says (upstream's main branch
+     * dropped clustering on 2023-04-26, commit 301e03e, while it still said
+     * 4.1.2; 4.2 is the first release without it). */
+    const char *cluster_where =
+        app_facts_reads(&r->facts, "STREAMING_CLUSTER_NUM") ? read_at(r, "STREAMING_CLUSTER_NUM") : NULL;
+    char version[APP_FACTS_VERSION_MAX + 24];
     version_text(&r->facts, version, sizeof version);
     if (role->streaming) {
         strbuf sb = STRBUF_INIT;
-        if (app_facts_mastodon_before(&r->facts, 4, 2)) {
-            sb_printf(&sb, "tuned: Mastodon %s clusters its streaming server: 1 worker per 160 MB, "
-                           "1 to %u (CPUs)", version, r->res.cpus < 16 ? r->res.cpus : 16);
+        if (cluster_where) {
+            sb_printf(&sb, "tuned: the streaming server clusters (%s reads it): 1 worker per 160 MB, 1 to %u (CPUs)",
+                      cluster_where, r->res.cpus < 16 ? r->res.cpus : 16);
             offer_number(r, "STREAMING_CLUSTER_NUM", r->tuning.streaming_cluster, sb.data);
         } else {
-            sb_printf(&sb, "STREAMING_CLUSTER_NUM: Mastodon %s %s", version,
-                      r->facts.version[0] < 0 ? "(the streaming server's clustering ended in 4.2)"
-                                              : "has no streaming cluster (4.2 removed it)");
+            sb_printf(&sb, "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon %s does not read it (no "
+                           "clustering: upstream removed it on 2023-04-26, for 4.2)%s",
+                      version, r->facts_recorded ? "" : "; the build recorded no app facts");
             note(r, sb.data);
         }
         sb_free(&sb);
@@ -411,9 +449,14 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
         const char *name, *value;
     } timeouts[] = {{"SERVICE_TIMEOUT", "180"}, {"WAIT_TIMEOUT", "150"}};
     for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        if (app_facts_reads(&r->facts, timeouts[i].name)) {
-            env_offer(r, timeouts[i].name, timeouts[i].value,
-                      "the app's code reads it (rack-timeout)");
+        const char *where = app_facts_reads(&r->facts, timeouts[i].name) ? read_at(r, timeouts[i].name) : NULL;
+        if (where) {
+            /* only forks' own initializers ever did: upstream hard-coded
+             * rack-timeout's values until it left in June 2018 */
+            strbuf why = STRBUF_INIT;
+            sb_printf(&why, "the app's code reads it (%s)", where);
+            env_offer(r, timeouts[i].name, timeouts[i].value, why.data);
+            sb_free(&why);
         } else {
             strbuf sb = STRBUF_INIT;
             sb_printf(&sb, "%s: the app's code does not read it", timeouts[i].name);

@@ -17,12 +17,15 @@ static enum ol_status parse(const char *cmd)
 
 static const char *member(size_t i, const char *want_cond)
 {
-    static char buf[64];
+    static char buf[256];
     if (i >= res.n)
         return "(none)";
     const struct ol_member *m = &res.members[i];
-    snprintf(buf, sizeof buf, "%s%s", m->cond_var ? (m->cond_negated ? "!" : "") : "-",
-             m->cond_var ? m->cond_var : "");
+    /* "-" for none, else "A@!B": the conditions in order, '@'-separated */
+    snprintf(buf, sizeof buf, "%s", m->n_conds ? "" : "-");
+    for (size_t k = 0; k < m->n_conds; k++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s%s", k ? "@" : "", m->conds[k].negated ? "!" : "",
+                 m->conds[k].var);
     if (strcmp(buf, want_cond) != 0) {
         fprintf(stderr, "member %zu: condition %s, want %s\n", i, buf, want_cond);
         unit_failures++;
@@ -144,12 +147,87 @@ int main(void)
     CHECK(parse("if [ \"$RUN_STREAMING\" != \"true\" ]; then BIND=0.0.0.0 puma -C config/puma.rb & else BIND=0.0.0.0 "
                 "node ./streaming & fi; if [ \"$RUN_WORKER\" == \"true\" ]; then sleep 25; if [ \"$RUN_SCHEDULE\" "
                 "== \"true\" ]; then sidekiq -c 5 & else sidekiq -c 5 -q default -q push & fi; fi; wait -n") == OL_OK);
-    CHECK(res.shape == OL_MULTI && res.n == 3);
+    /* a variable test nested in another adds a condition: each Sidekiq runs
+     * alone, and none ends because RUN_SCHEDULE is what it is */
+    CHECK(res.shape == OL_MULTI && res.n == 4);
     CHECK_STR(member(0, "!RUN_STREAMING"), "BIND=0.0.0.0 puma -C config/puma.rb");
     CHECK_STR(member(1, "RUN_STREAMING"), "BIND=0.0.0.0 node ./streaming");
-    CHECK_STR(member(2, "RUN_WORKER"), "sleep 25; if [ \"$RUN_SCHEDULE\" == \"true\" ]; then sidekiq -c 5; else "
-                                       "sidekiq -c 5 -q default -q push; fi");
+    CHECK_STR(member(2, "RUN_WORKER@RUN_SCHEDULE"), "sleep 25; sidekiq -c 5");
+    CHECK_STR(member(3, "RUN_WORKER@!RUN_SCHEDULE"), "sleep 25; sidekiq -c 5 -q default -q push");
+    CHECK(res.members[2].kind == KIND_SIDEKIQ && res.members[3].kind == KIND_SIDEKIQ);
+
+    /* the same without an else: the scheduler only where RUN_SCHEDULE is true */
+    CHECK(parse("if [ \"$RUN_WORKER\" == \"true\" ]; then sleep 25; sidekiq -q default & if [ \"$RUN_SCHEDULE\" == "
+                "\"true\" ]; then sidekiq -q scheduler & fi; fi; BIND=0.0.0.0 puma -C config/puma.rb & wait -n") == OL_OK);
+    CHECK(res.n == 3);
+    CHECK_STR(member(0, "RUN_WORKER"), "sleep 25; sidekiq -q default");
+    CHECK_STR(member(1, "RUN_WORKER@RUN_SCHEDULE"), "sleep 25; sidekiq -q scheduler");
+    CHECK_STR(member(2, "-"), "BIND=0.0.0.0 puma -C config/puma.rb");
+
+    /* && lists: [ ... ] && CMD, [[ ]], test, || with the opposite, chains */
+    CHECK(parse("trap '' SIGTERM; [ \"$RUN_STREAMING\" != \"true\" ] && BIND=0.0.0.0 puma -C config/puma.rb & "
+                "[[ $RUN_WORKER == true ]] && test \"${RUN_SCHEDULE:-false}\" = true && sidekiq -q scheduler & "
+                "[ \"$RUN_WORKER\" = \"true\" ] && sleep 25 && sidekiq & [ \"$RUN_STREAMING\" == \"true\" ] || "
+                "[ \"$X\" == \"true\" ] || exec node ./streaming & wait -n; kill -SIGTERM -$$; wait") == OL_OK);
+    CHECK(res.shape == OL_MULTI && res.n == 4);
+    CHECK_STR(member(0, "!RUN_STREAMING"), "BIND=0.0.0.0 puma -C config/puma.rb");
+    CHECK_STR(member(1, "RUN_WORKER@RUN_SCHEDULE"), "sidekiq -q scheduler");
+    CHECK_STR(member(2, "RUN_WORKER"), "sleep 25 && sidekiq");
+    CHECK_STR(member(3, "!RUN_STREAMING@!X"), "exec node ./streaming");
     CHECK(res.members[2].kind == KIND_SIDEKIQ);
+    /* one && line alone is a choice, like bin/heroku-web */
+    CHECK(parse("[ \"$RUN_STREAMING\" != \"true\" ] && BIND=0.0.0.0 bundle exec puma -C config/puma.rb") == OL_OK);
+    CHECK(res.shape == OL_SELECT && res.n == 1);
+    CHECK_STR(member(0, "!RUN_STREAMING"), "BIND=0.0.0.0 bundle exec puma -C config/puma.rb");
+
+    /* elif chains and && in an if's test */
+    CHECK(parse("if [ \"$RUN_STREAMING\" == \"true\" ]; then node ./streaming; elif [ \"$RUN_WORKER\" == \"true\" "
+                "]; then sidekiq; else puma; fi") == OL_OK);
+    CHECK(res.shape == OL_SELECT && res.n == 3);
+    CHECK_STR(member(0, "RUN_STREAMING"), "node ./streaming");
+    CHECK_STR(member(1, "!RUN_STREAMING@RUN_WORKER"), "sidekiq");
+    CHECK_STR(member(2, "!RUN_STREAMING@!RUN_WORKER"), "puma");
+    CHECK(parse("if [ \"$RUN_WORKER\" == \"true\" ] && [ \"$RUN_SCHEDULE\" == \"true\" ]; then sidekiq -q scheduler "
+                "& fi; puma & wait -n") == OL_OK);
+    CHECK_STR(member(0, "RUN_WORKER@RUN_SCHEDULE"), "sidekiq -q scheduler");
+    /* the else of a test of two variables would need an "or" */
+    CHECK(parse("if [ \"$A\" == \"true\" ] && [ \"$B\" == \"true\" ]; then puma & else sidekiq & fi; wait") ==
+          OL_UNMAPPED);
+    CHECK(strstr(res.why, "'or'"));
+
+    /* another test may decide what runs only as an if/else with one process
+     * in each branch (something always runs) */
+    CHECK(parse("if [ -f config/local.rb ]; then puma -C config/local.rb & else puma -C config/puma.rb & fi; "
+                "[ \"$RUN_WORKER\" == \"true\" ] && sidekiq & wait -n") == OL_OK);
+    CHECK_STR(member(0, "-"), "if [ -f config/local.rb ]; then puma -C config/local.rb; else puma -C config/puma.rb; fi");
+    CHECK(res.members[0].kind == KIND_WEB);
+    static const char *const ends_on_a_test[] = {
+        /* no else: nothing would run when the test is false */
+        "puma & if [ -f x ]; then sidekiq & fi; wait -n",
+        "puma & if [ \"$RUN_WORKER\" == \"1\" ]; then sidekiq & fi; wait -n",
+        "puma & [ -n \"$RUN_WORKER\" ] && sidekiq & wait -n",
+        "puma & [ $RUN_WORKER == true ] && sidekiq & wait -n", /* unquoted in [ ] */
+        "puma & [ \"${RUN_WORKER:-true}\" == \"true\" ] && sidekiq & wait -n", /* unset counts as true */
+        /* a test inside the process's command, or && and || mixed after one */
+        "puma & sleep 1 && [ \"$RUN_WORKER\" == \"true\" ] && sidekiq & wait -n",
+        "[ \"$RUN_STREAMING\" != \"true\" ] && puma & [ \"$RUN_WORKER\" == \"true\" ] && sidekiq || true & wait -n",
+        "[ \"$A\" == \"true\" ] && [ \"$B\" == \"true\" ] || puma & wait -n",
+        /* a test deciding the supervision, or a test alone */
+        "puma & sidekiq & [ \"$X\" == \"true\" ] && wait -n; wait",
+        "puma & [ \"$X\" == \"true\" ] & wait -n",
+        /* contradictions */
+        "if [ \"$A\" == \"true\" ]; then if [ \"$A\" != \"true\" ]; then puma & fi; fi; wait",
+        /* a variable test inside an if/else of another test */
+        "if [ -f x ]; then [ \"$A\" == \"true\" ] && puma & else puma -q & fi; wait",
+    };
+    for (size_t i = 0; i < sizeof ends_on_a_test / sizeof *ends_on_a_test; i++) {
+        if (parse(ends_on_a_test[i]) != OL_UNMAPPED) {
+            fprintf(stderr, "not refused: %s\n", ends_on_a_test[i]);
+            unit_failures++;
+        }
+    }
+    /* Without a & or wait it is not a one-liner at all: the command as it is. */
+    CHECK(parse("[ -f x ] && puma") == OL_OTHER);
 
     /* A top-level sleep delays every process after it. */
     CHECK(parse("puma & sleep 5; sidekiq & wait") == OL_OK);
@@ -176,7 +254,9 @@ int main(void)
     CHECK(parse("for i in 1 2; do sidekiq & done; wait") == OL_UNMAPPED);
     CHECK(parse("puma & sidekiq & wait -n; kill -SIGTERM -$$; wait 'unclosed") == OL_UNMAPPED);
     CHECK(parse("if [ \"$A\" == \"true\" ]; then puma & fi; if [ \"$B\" == \"true\" ]; then if [ \"$C\" == \"true\" ]; "
-                "then sidekiq & sidekiq -q x & fi; fi; wait") == OL_UNMAPPED);
+                "then sidekiq & sidekiq -q x & fi; fi; wait") == OL_OK);
+    CHECK_STR(member(1, "B@C"), "sidekiq");
+    CHECK_STR(member(2, "B@C"), "sidekiq -q x");
 
     ol_result_free(&res);
     UNIT_DONE();

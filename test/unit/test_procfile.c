@@ -22,6 +22,8 @@ static char *render(void)
 }
 
 static const char *env_true(const char *name) { return strcmp(name, "ON") == 0 ? "true" : "yes"; }
+static const char *env_both(const char *name) { return strncmp(name, "RUN_", 4) == 0 ? "true" : NULL; }
+static const char *env_worker(const char *name) { return strcmp(name, "RUN_WORKER") == 0 ? "true" : NULL; }
 
 int main(void)
 {
@@ -103,7 +105,7 @@ int main(void)
         CHECK(diag.data && strstr(diag.data, "Procfile, line "));
     }
     CHECK(parse("a: b\nno colon here\n", PROCFILE_WEB) == -1);
-    CHECK(strstr(diag.data, "line 2:") && strstr(diag.data, "expected NAME[@VAR|@!VAR]: COMMAND"));
+    CHECK(strstr(diag.data, "line 2:") && strstr(diag.data, "expected NAME[@VAR|@!VAR]...: COMMAND"));
     char longname[80];
     memset(longname, 'n', 64);
     strcpy(longname + 64, ": x\n");
@@ -111,6 +113,41 @@ int main(void)
     CHECK(strstr(diag.data, "longer than 63"));
     longname[1] = '\0';
     CHECK(procfile_valid_name("web", 3) && !procfile_valid_name("", 0) && !procfile_valid_name("a.b", 3));
+
+    /* Several conditions: all must hold, in any order; written back as read. */
+    CHECK(parse("scheduler@RUN_WORKER@RUN_SCHEDULE: a\nsidekiq@RUN_WORKER@!RUN_SCHEDULE: b\n", PROCFILE_WEB) == 0);
+    CHECK(pf.lines[0].n_conds == 2 && pf.lines[1].n_conds == 2);
+    CHECK_STR(pf.lines[0].conds[1].var, "RUN_SCHEDULE");
+    CHECK(!pf.lines[0].conds[1].negated && pf.lines[1].conds[1].negated);
+    CHECK_STR(pf.lines[0].cond_var, "RUN_WORKER"); /* the first, for callers naming one */
+    CHECK(procfile_member_enabled(&pf.lines[0], env_both) && !procfile_member_enabled(&pf.lines[1], env_both));
+    CHECK(!procfile_member_enabled(&pf.lines[0], env_worker) && procfile_member_enabled(&pf.lines[1], env_worker));
+    CHECK(!procfile_member_enabled(&pf.lines[0], env_true) && !procfile_member_enabled(&pf.lines[1], env_true));
+    strbuf said = STRBUF_INIT;
+    procfile_describe_conditions(&pf.lines[1], env_worker, &said);
+    CHECK_STR(said.data, "RUN_WORKER is \"true\" (it is \"true\") and RUN_SCHEDULE is not \"true\" (it is unset)");
+    sb_free(&said);
+    procfile_format_conditions(&pf.lines[1], &said);
+    CHECK_STR(said.data, "@RUN_WORKER@!RUN_SCHEDULE");
+    sb_free(&said);
+    r = render();
+    CHECK_STR(r, "scheduler@RUN_WORKER@RUN_SCHEDULE: a\nsidekiq@RUN_WORKER@!RUN_SCHEDULE: b\n");
+    free(r);
+    procfile_set(&pf, "sidekiq", "c", NULL, false); /* a rewrite drops the old conditions */
+    r = render();
+    CHECK(strstr(r, "\nsidekiq: c\n") != NULL);
+    free(r);
+    CHECK(parse("a@A@B@C@D@E@F@G@H: x\n", PROCFILE_WEB) == 0);
+    const char *bad_conds[] = {"a@A@A: x\n", "a@A@!A: x\n", "a@A@B@C@D@E@F@G@H@I: x\n", "a@A@: x\n",
+                               "a@A!B: x\n", "a@A @B: x\n", "a@@A: x\n", "a@A@!: x\n"};
+    for (size_t i = 0; i < sizeof bad_conds / sizeof *bad_conds; i++) {
+        CHECK(parse(bad_conds[i], PROCFILE_WEB) == -1);
+        CHECK(diag.data && strstr(diag.data, "Procfile, line 1: "));
+    }
+    CHECK(parse("a@A@!A: x\n", PROCFILE_WEB) == -1 && strstr(diag.data, "two conditions of one member"));
+    CHECK(parse("a@A@B@C@D@E@F@G@H@I: x\n", PROCFILE_WEB) == -1 && strstr(diag.data, "more than 8 conditions"));
+    /* The app's Procfile has no conditions: '@' there is a line Heroku's rule does not read. */
+    CHECK(parse("web@X: a\n", PROCFILE_APP) == 0 && pf.lines[0].kind == PROC_UNPARSED && !pf.lines[0].conds);
 
     /* remove */
     CHECK(parse("web: a\nworker: b\nweb: c\n", PROCFILE_APP) == 0);

@@ -128,15 +128,27 @@ int main(void)
     CHECK(strstr(members(), "puma@!RUN_STREAMING: BIND=${BIND:-0.0.0.0} bundle exec puma -C x.rb\n"));
     CHECK(strstr(members(), "sidekiq@RUN_WORKER: bundle exec sidekiq -c 1\n"));
 
-    /* A web, worker or release line we cannot read: everything kept. */
+    /* A web or release line we cannot read: everything kept. */
     CHECK(layout("web: bundle exec puma\nweb: \xff\n", true, false) == LAYOUT_KEPT);
     CHECK(strstr(out.log.data, "line 2: the web line is not one solodyno can read"));
     CHECK(out.procfile.len == 0 && out.procfile_web.len == 0);
-    static const char nul[] = "web: bundle exec puma\nworker: side\0kiq\n";
+    /* A worker line we cannot read: that line kept byte for byte (an earlier
+     * readable one is not the one Heroku runs, so it is not touched either),
+     * the web dyno's Sidekiq from Mastodon's defaults. */
+    static const char nul[] = "web: bundle exec puma\nworker: sidekiq -q a\nworker: side\0kiq\n";
     layout_out_free(&out);
     struct layout_in in = {nul, sizeof nul - 1, false, true, read_app_file, NULL};
     layout_compute(&in, &out);
-    CHECK(out.outcome == LAYOUT_KEPT);
+    CHECK(out.outcome == LAYOUT_CHANGED);
+    static const char nul_after[] = "web: solodyno run Procfile.web\nworker: sidekiq -q a\nworker: side\0kiq\nrelease: ";
+    CHECK(out.procfile.len > sizeof nul_after && !memcmp(out.procfile.data, nul_after, sizeof nul_after - 1));
+    CHECK(strstr(out.log.data, "line 3: the worker line is not one solodyno can read"));
+    CHECK(strstr(members(), "sidekiq@RUN_WORKER: " MASTODON_SIDEKIQ "\n"));
+    layout_out_free(&out);
+    in.mastodon = false;
+    layout_compute(&in, &out);
+    CHECK(out.outcome == LAYOUT_CHANGED && !strstr(members(), "worker@"));
+    CHECK(strstr(out.log.data, "the web dyno runs no worker"));
     CHECK(layout("web: bundle exec puma\nrelease:  \n", true, false) == LAYOUT_KEPT);
 
     /* Odd lines elsewhere are kept verbatim and the layout goes on. */

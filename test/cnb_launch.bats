@@ -32,7 +32,7 @@ json_get() {
 import sys, tomllib
 procs = {p["type"]: p for p in tomllib.load(open(sys.argv[1], "rb"))["processes"]}
 assert procs["web"]["command"] == ["solodyno", "run", "Procfile.web"] and procs["web"]["default"] is True, procs
-assert procs["worker"]["command"] == ["bash", "-c", "bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"], procs
+assert procs["worker"]["command"] == ["bash", "-c", "bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\""], procs
 assert procs["release"]["command"][:2] == ["bash", "-c"] and "RUN_STREAMING" in procs["release"]["command"][2], procs
 assert sum(p.get("default", False) for p in procs.values()) == 1
 ' "$CNB_LAYERS/launch.toml"

@@ -21,7 +21,7 @@ assert d["addons"] == [], d
 t = d["default_process_types"]
 assert t["console"] == "bin/rails console", t
 assert t["rake"] == "bundle exec rake", t
-assert t["web"] == "bin/rails server -p ${PORT:-5000} -e $RAILS_ENV", t
+assert t["web"] == "bin/rails server -p \"${PORT:-5000}\" -e \"${RAILS_ENV:-production}\"", t
 ' "$output"
   assert_success
 }

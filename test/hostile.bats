@@ -87,3 +87,78 @@ release_web() {
   assert_output "$(printf '%s\n' rails server -p 5123 -e production)"
 }
 
+# ---- the Procfile: line endings, size -------------------------------------------
+
+@test "a Procfile mixing LF and CR LF keeps each line's own ending; new lines end as line 1" {
+  use_fixture mastodon
+  printf 'web: bin/heroku-web\nworker: bundle exec sidekiq\r\n# a note\r\nclock: bundle exec clockwork\n\r\nrake: bundle exec rake\r\n' >"$APP/Procfile"
+  cp "$APP/Procfile" "$BATS_TEST_TMPDIR/orig"
+  compile_app
+  assert_success
+  # web and worker are rewritten in place (each keeps its line's ending), the
+  # release line is new (LF, as line 1); the others are untouched.
+  printf '%s\n' 'web: solodyno run Procfile.web' >"$BATS_TEST_TMPDIR/want"
+  printf '%s\r\n' 'worker: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"' '# a note' >>"$BATS_TEST_TMPDIR/want"
+  printf '%s\n' 'clock: bundle exec clockwork' >>"$BATS_TEST_TMPDIR/want"
+  printf '\r\nrake: bundle exec rake\r\n' >>"$BATS_TEST_TMPDIR/want"
+  printf '%s\n' 'release: if [ "$RUN_STREAMING" != "true" ]; then bundle exec rails db:migrate; else echo "Not migrating on this app (RUN_STREAMING=true)"; fi' >>"$BATS_TEST_TMPDIR/want"
+  # The untouched lines, byte for byte.
+  run python3 -c 'import sys; sys.exit(b"# a note\r\nclock: bundle exec clockwork\n\r\nrake: bundle exec rake\r\n" not in open(sys.argv[1], "rb").read())' "$APP/Procfile"
+  assert_success
+  run cmp "$BATS_TEST_TMPDIR/want" "$APP/Procfile"
+  assert_success
+  cmp "$BATS_TEST_TMPDIR/orig" "$APP/Procfile.orig"
+  # Idempotent: a second build changes no byte.
+  cp "$APP/Procfile" "$BATS_TEST_TMPDIR/first"
+  compile_app
+  assert_success
+  cmp "$BATS_TEST_TMPDIR/first" "$APP/Procfile"
+}
+
+# instructions FIXTURE_APP: the instructions the installed helper executes for
+# the Procfile step (valgrind's count: the same on a busy machine as on an idle
+# one, unlike a time).
+instructions() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$1/.solodyno/bin/solodyno" procfile "$1" "$ENV_DIR" 2>&1 >/dev/null |
+    sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p'
+}
+
+# generic_app DIR N: the generic Rails fixture with N more process types.
+generic_app() {
+  rm -rf "$1"
+  cp -a "$FIXTURES/rails-generic" "$1"
+  python3 - "$1/Procfile" "$2" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("web: bundle exec puma -C config/puma.rb\n")
+    for i in range(n):
+        f.write(f"type{i}: bundle exec rake job{i}\n")
+    f.write("worker: bundle exec sidekiq\n")
+PY
+}
+
+@test "the Procfile step's cost grows in step with the Procfile (8 times the lines: at most 12 times the work)" {
+  command -v valgrind >/dev/null || skip "valgrind is not installed"
+  [[ "$SOLODYNO_EXTRA_CFLAGS" != *sanitize* ]] || skip "ASan and valgrind do not mix"
+  # Built once by the real bin/compile, so the helper is the one it installs.
+  use_fixture rails-generic
+  compile_app
+  assert_success
+  local small="$BATS_TEST_TMPDIR/small" big="$BATS_TEST_TMPDIR/big" a b
+  generic_app "$small" 2500
+  generic_app "$big" 20000
+  mkdir -p "$small/.solodyno/bin" "$big/.solodyno/bin"
+  cp "$APP/.solodyno/bin/solodyno" "$small/.solodyno/bin/"
+  cp "$APP/.solodyno/bin/solodyno" "$big/.solodyno/bin/"
+  a=$(instructions "$small")
+  b=$(instructions "$big")
+  echo "instructions: $a for 2,500 lines, $b for 20,000" >&3
+  [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]]
+  # Linear: about 8 times. Comparing each line with every earlier one: about 64.
+  ((b < 12 * a))
+  # And the 20,000 lines were all read: every type survives.
+  [ "$(grep -c '^type' "$big/Procfile")" -eq 20000 ]
+}
+

@@ -44,7 +44,8 @@ bool cnb_valid_process_type(const char *type)
 bool cnb_declarable(struct procfile *pf, const struct proc_line *line, const char **why)
 {
     *why = NULL;
-    if (line->kind != PROC_ENTRY || procfile_find(pf, line->name) != line)
+    (void)pf; /* the line itself knows whether a later one of its name supersedes it */
+    if (!procfile_counts(line))
         return false;
     if (!cnb_valid_process_type(line->name)) {
         *why = "the process type is not valid in launch.toml (letters, digits, '.', '_', '-')";

@@ -45,13 +45,15 @@ struct proc_line {
     char *command;
     char *cond_var; /* PROCFILE_WEB: @VAR or @!VAR, else NULL */
     bool cond_negated;
+    bool superseded; /* PROC_ENTRY: a later entry has the same name (the last one wins) */
+    bool crlf;       /* it ended in CR LF when read (kept on render) */
 };
 
 struct procfile {
     struct proc_line *lines;
     size_t n, cap;
     bool bom;           /* started with a UTF-8 byte order mark (kept on render) */
-    bool crlf;          /* its first line ended in CRLF (kept on render) */
+    bool crlf;          /* its first line ended in CRLF (new lines end so too) */
 };
 
 /* Parses data. label names the file in messages ("Procfile", "Procfile.web").
@@ -66,6 +68,10 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
  * error in diag (a directory, unreadable, too large, or a strict parse error). */
 int procfile_load(const char *path, const char *label, enum procfile_mode mode,
                   struct procfile *pf, strbuf *diag);
+
+/* True if line is an entry and the one that counts for its name (no later
+ * entry of that name). Constant time: use it to walk the entries that count. */
+bool procfile_counts(const struct proc_line *line);
 
 /* The entry that counts for name: the last one, as the last one wins. */
 struct proc_line *procfile_find(struct procfile *pf, const char *name);
@@ -84,8 +90,9 @@ void procfile_set(struct procfile *pf, const char *name, const char *command,
 void procfile_remove(struct procfile *pf, const char *name);
 
 /* The file's bytes: unchanged lines as read, changed or new ones as
- * "name: command" (with "@VAR"/"@!VAR" when set), every line ended as the
- * file's first line was, and the byte order mark kept. */
+ * "name: command" (with "@VAR"/"@!VAR" when set), each line read from the file
+ * ended as it was (LF or CR LF), each new line as the file's first line, and
+ * the byte order mark kept. */
 void procfile_render(const struct procfile *pf, strbuf *out);
 
 void procfile_free(struct procfile *pf);

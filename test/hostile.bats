@@ -162,3 +162,51 @@ PY
   [ "$(grep -c '^type' "$big/Procfile")" -eq 20000 ]
 }
 
+# ---- a full disk, a file in the way ------------------------------------------------
+
+# small_disk DIR KIB: a tmpfs of KIB KiB at DIR (root only), unmounted in teardown.
+small_disk() {
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=${2}k" tmpfs "$1" 2>/dev/null || skip "cannot mount a tmpfs (needs root)"
+  MOUNTED=$1
+}
+
+# fill_disk DIR KIB: fills the file system of DIR up to KIB KiB left free.
+fill_disk() {
+  local avail
+  avail=$(df --output=avail -k "$1" | tail -n 1)
+  ((avail > $2)) || return 0
+  head -c $(((avail - $2) * 1024)) /dev/zero >"$1/filler"
+}
+
+@test "bin/compile on a full disk fails naming the disk, and leaves no partial helper in the app" {
+  use_fixture mastodon
+  # The helper is compiled into the (roomy) cache first, as on a warm build.
+  compile_app
+  assert_success
+  local disk="$BATS_TEST_TMPDIR/disk" size
+  size=$(stat -c %s "$APP/.solodyno/bin/solodyno")
+  small_disk "$disk" $((size / 1024 + 4096))
+  cp -a "$FIXTURES/mastodon" "$disk/app"
+  # Room for half the helper only.
+  fill_disk "$disk" $((size / 2048))
+  run "$BP_DIR/bin/compile" "$disk/app" "$SHARED_CACHE" "$ENV_DIR"
+  assert_failure
+  local out=$output
+  run find "$disk/app" -name '*.tmp' -o -name '*solodyno-tmp*' -o -name solodyno -type f
+  assert_output ""
+  output=$out
+  assert_output --partial "Cannot install the helper as .solodyno/bin/solodyno in the app:"
+  assert_output --partial "No space left on device"
+}
+
+@test "a .solodyno that is a plain file: the build says what is in the way" {
+  use_fixture mastodon
+  echo "my notes" >"$APP/.solodyno"
+  compile_app
+  assert_failure
+  assert_output --partial ".solodyno is a file in the app, where solodyno keeps its helper"
+  refute_output --partial "mkdir:"
+  run cat "$APP/.solodyno"
+  assert_output "my notes"
+}

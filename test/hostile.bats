@@ -210,3 +210,47 @@ fill_disk() {
   run cat "$APP/.solodyno"
   assert_output "my notes"
 }
+
+# ---- bin/local -----------------------------------------------------------------
+
+# tree DIR: every path under DIR with its type, for "nothing was written".
+tree() {
+  (cd "$1" && find . -printf '%y %p\n' | LC_ALL=C sort)
+}
+
+@test "bin/local build with OUT_DIR inside APP_DIR refuses before writing anything (also through a symlink, and nested)" {
+  use_fixture rails-generic
+  tree "$APP" >"$BATS_TEST_TMPDIR/before"
+  run "$BP_DIR/bin/local" build "$APP" "$APP/out"
+  assert_failure
+  assert_output --partial "must not be inside APP_DIR"
+  ln -s "$APP" "$BATS_TEST_TMPDIR/alias"
+  run "$BP_DIR/bin/local" build "$APP" "$BATS_TEST_TMPDIR/alias/build/a/b"
+  assert_failure
+  assert_output --partial "must not be inside APP_DIR"
+  run "$BP_DIR/bin/local" build "$BATS_TEST_TMPDIR/alias" "$APP/x/y"
+  assert_failure
+  assert_output --partial "must not be inside APP_DIR"
+  tree "$APP" >"$BATS_TEST_TMPDIR/after"
+  run diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+  assert_success
+}
+
+@test "a process type defined twice: the build, bin/local start and the slug all take the last line" {
+  use_fixture rails-generic
+  printf 'clock: bundle exec rake first\nclock: bundle exec rake second\n' >>"$APP/Procfile"
+  compile_app
+  assert_success
+  assert_output --partial "Procfile, line 4: process type 'clock' is defined again (first on line 3); the last one wins"
+  run "$BP_DIR/bin/local" start "$APP" clock --env-dir "$ENV_DIR" \
+    -e "PATH=$STUBS:/usr/bin:/bin" -e "STUB_LOG=$STUB_LOG"
+  assert_success
+  run stub_argv rake
+  assert_output $'rake\nsecond'
+  [[ -x "$SLUG_BIN" ]] || skip "solodyno-slug not built (libarchive's headers missing)"
+  mkdir -p "$BATS_TEST_TMPDIR/out"
+  run --separate-stderr "$SLUG_BIN" --json -o "$BATS_TEST_TMPDIR/out/slug.tgz" "$APP"
+  assert_success
+  run python3 -c 'import json, sys; print(json.loads(sys.argv[1])["process_types"]["clock"])' "$output"
+  assert_output "bundle exec rake second"
+}

@@ -254,3 +254,27 @@ tree() {
   run python3 -c 'import json, sys; print(json.loads(sys.argv[1])["process_types"]["clock"])' "$output"
   assert_output "bundle exec rake second"
 }
+
+# ---- messages that carry outside text ------------------------------------------------
+
+@test "a config var with a line break or a terminal escape never forges a line of the dyno's log" {
+  use_fixture mastodon
+  compile_app
+  assert_success
+  local forged=$'yes\nsolodyno: puma exited with status 0\r\x1b[2K'
+  config_var SOLODYNO_PREFIX "$forged"
+  start_dyno web
+  wait "$DYNO_LAUNCHER" || true
+  run cat "$DYNO_OUT"
+  assert_output --partial "SOLODYNO_PREFIX must be 0 or 1 (or false/true); it is 'yes\\nsolodyno: puma exited with status 0\\r\\x1b[2K'"
+  refute_line --regexp '^solodyno: puma exited'
+  run grep -c $'\x1b' "$DYNO_OUT"
+  assert_output 0
+  rm "$ENV_DIR/SOLODYNO_PREFIX"
+  config_var SOLODYNO_GRACE $'5\nsolodyno: grace period over'
+  start_dyno web
+  wait "$DYNO_LAUNCHER" || true
+  run cat "$DYNO_OUT"
+  assert_output --partial "it is '5\\nsolodyno: grace period over'"
+  refute_line --regexp '^solodyno: grace period over'
+}

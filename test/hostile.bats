@@ -17,6 +17,9 @@ teardown() {
   if [[ -n "${MOUNTED:-}" ]]; then
     umount "$MOUNTED" 2>/dev/null || true
   fi
+  if [[ -n "${CNB_BASE:-}" ]] && declare -F cnb_teardown >/dev/null; then
+    cnb_teardown
+  fi
 }
 
 # ---- config vars never become arguments -------------------------------------------
@@ -277,4 +280,119 @@ tree() {
   run cat "$DYNO_OUT"
   assert_output --partial "it is '5\\nsolodyno: grace period over'"
   refute_line --regexp '^solodyno: grace period over'
+}
+
+# ---- messages that say what happened ----------------------------------------------------
+
+@test "CNB: a Procfile that is a FIFO, a directory or over 4 MiB stops the build with one message saying so" {
+  load cnb_helper
+  cnb_setup
+  local kind
+  for kind in fifo dir big; do
+    cnb_use_fixture mastodon
+    rm "$CNB_APP/Procfile"
+    case $kind in
+      fifo) mkfifo "$CNB_APP/Procfile" ;;
+      dir) mkdir "$CNB_APP/Procfile" ;;
+      big) head -c $((4 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$CNB_APP/Procfile" ;;
+    esac
+    cnb_own "$CNB_APP"
+    cnb_build
+    assert_failure
+    case $kind in
+      fifo) assert_output --partial "Procfile is a named pipe (FIFO), not a regular file. A Cloud Native Buildpack build declares the image's processes from the Procfile, so it stops here." ;;
+      dir) assert_output --partial "Procfile is a directory" ;;
+      big) assert_output --partial "Procfile is larger than 4 MiB" ;;
+    esac
+    refute_output --partial "the build goes on"
+    refute_output --partial "cannot read the app's Procfile"
+    [ "$(grep -c 'Procfile' <<<"$output")" -eq 1 ]
+  done
+  cnb_teardown
+}
+
+@test "a config var file that is a FIFO is named as one, and the build goes on without waiting for it" {
+  use_fixture mastodon
+  mkfifo "$ENV_DIR/SOLODYNO_PROCFILE"
+  compile_app
+  assert_success
+  assert_output --partial "$ENV_DIR/SOLODYNO_PROCFILE: cannot read this config var (it is a named pipe (FIFO), not a file holding the value); ignoring it"
+  refute_output --partial "Invalid argument"
+}
+
+# env_explain CGROUP_DIR: `solodyno env --explain` on a one-off dyno of the
+# built $APP, with the cgroup files read from CGROUP_DIR.
+env_explain() {
+  "$BP_DIR/bin/local" run "$APP" 'solodyno env --explain' --env-dir "$ENV_DIR" \
+    -e "SOLODYNO_CGROUP_ROOT=$1" -e "ASAN_OPTIONS=$ASAN_OPTIONS" -e "UBSAN_OPTIONS=$UBSAN_OPTIONS" 2>&1
+}
+
+@test "a cgroup file is read whole (up to 4 KiB) and judged whole: garbage after the value is refused, not cut off" {
+  use_fixture mastodon
+  compile_app
+  assert_success
+  local cg="$BATS_TEST_TMPDIR/cgroup"
+  mkdir -p "$cg"
+  # 2 GiB, then garbage past the first 128 bytes.
+  { printf '2147483648\n'; printf '%0200d' 0; printf '\nnot a number\n'; } >"$cg/memory.max"
+  run env_explain "$cg"
+  assert_success
+  assert_output --partial "memory.max: expected a byte count or 'max', got '2147483648\\n000"
+  assert_line --regexp '^memory +512 MB \(no memory limit found'
+  # The same value with blanks around it, however many (within 4 KiB), is fine.
+  { printf '  2147483648'; printf '%3000s' ''; printf '\n'; } >"$cg/memory.max"
+  run env_explain "$cg"
+  assert_success
+  assert_line --regexp '^memory +2048 MB \(cgroup v2 memory.max\)'
+  refute_output --partial "warning"
+  # Longer than any cgroup value: refused with a reason.
+  head -c 5000 /dev/zero | tr '\0' '7' >"$cg/memory.max"
+  run env_explain "$cg"
+  assert_output --partial "memory.max is longer than 4096 bytes, which no cgroup value is; ignoring it"
+  assert_line --regexp '^memory +512 MB'
+}
+
+@test "solodyno-slug: --max and -j take digits only (' -1' is not 'no limit')" {
+  [[ -x "$SLUG_BIN" ]] || skip "solodyno-slug not built (libarchive's headers missing)"
+  use_fixture rails-generic
+  mkdir -p "$BATS_TEST_TMPDIR/out"
+  local v
+  for v in " -1" "-1" "+5M" " 5M" "0x10" "18446744073709551616" "1.5G" "5 M"; do
+    run "$SLUG_BIN" --max "$v" -o "$BATS_TEST_TMPDIR/out/slug.tgz" "$APP"
+    [ "$status" -eq 2 ]
+    assert_output --partial "--max takes a size such as 500M or 1G, not '$v'"
+  done
+  for v in " 2" "+2" "2 " "0" "65"; do
+    run "$SLUG_BIN" -j "$v" -o "$BATS_TEST_TMPDIR/out/slug.tgz" "$APP"
+    [ "$status" -eq 2 ]
+    assert_output --partial "-j takes a number of threads from 1 to 64, not '$v'"
+  done
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
+  run "$SLUG_BIN" --max 500MB -j 64 -o "$BATS_TEST_TMPDIR/out/slug.tgz" "$APP"
+  assert_success
+}
+
+@test "a refused Procfile.web says why and what to do; no 'fix the line above' without a bad line; a loop is called a loop" {
+  use_fixture mastodon
+  ln -s /etc/passwd "$APP/Procfile.web"
+  compile_app
+  assert_failure
+  assert_output --partial "Procfile.web: refusing to read it: it is a symlink leading outside the app directory. It must be a file inside the app"
+  refute_output --partial "fix the line above"
+  rm "$APP/Procfile.web"
+  ln -s loop-b "$APP/loop-a"
+  ln -s loop-a "$APP/loop-b"
+  ln -s loop-a "$APP/Procfile.web"
+  compile_app
+  assert_failure
+  assert_output --partial "Procfile.web: refusing to read it: it is a symlink loop"
+  refute_output --partial "cannot be resolved"
+  refute_output --partial "fix the line above"
+  # A bad line still gets the pointer to the format.
+  rm "$APP/Procfile.web"
+  printf 'puma@1X: bundle exec puma\n' >"$APP/Procfile.web"
+  compile_app
+  assert_failure
+  assert_output --partial "Procfile.web, line 1:"
+  assert_output --partial "fix the line above"
 }

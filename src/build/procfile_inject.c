@@ -82,7 +82,8 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     memset(pw, 0, sizeof *pw);
     char *path = resolve_inside_app(app_dir, "Procfile.web", &why);
     if (!path) {
-        log_warn("Procfile.web: refusing to read it: %s", why);
+        log_warn("Procfile.web: refusing to read it: %s. It must be a file inside the app "
+                 "(solodyno run reads it at every dyno start).", why);
         return -1;
     }
     strbuf diag = STRBUF_INIT;
@@ -90,6 +91,10 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     free(path);
     if (r < 0) {
         log_warn_lines(diag.data ? diag.data : "Procfile.web cannot be read");
+        /* A bad line (not a file that cannot be read) gets the format's pointer. */
+        if (diag.data && !strncmp(diag.data, "Procfile.web, line ", 19))
+            log_warn("Procfile.web is solodyno's strict format (see the README, \"Procfile.web format\"): fix "
+                     "the line above.");
         sb_free(&diag);
         return -1;
     }
@@ -283,11 +288,8 @@ int cmd_procfile(int argc, char **argv)
 
     struct procfile pw;
     int web_state = check_procfile_web(app_dir, &pw);
-    if (web_state < 0) {
-        log_warn("Procfile.web is solodyno's strict format (see the README, \"Procfile.web format\"): fix the "
-                 "line above.");
-        return 1;
-    }
+    if (web_state < 0)
+        return 1; /* said why */
     procfile_free(&pw);
 
     if (keep_requested(env_dir)) {

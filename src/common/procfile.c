@@ -347,7 +347,7 @@ int procfile_load(const char *path, const char *label, enum procfile_mode mode, 
             sb_printf(diag, "%s is a directory; expected a file of 'NAME: COMMAND' lines\n", label);
             break;
         case EINVAL:
-            sb_printf(diag, "%s is not a regular file\n", label);
+            sb_printf(diag, "%s is %s, not a regular file\n", label, file_kind(path));
             break;
         case EFBIG:
             sb_printf(diag, "%s is larger than 4 MiB; expected a short list of 'NAME: COMMAND' lines\n", label);

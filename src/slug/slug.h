@@ -1,7 +1,8 @@
 /* solodyno-slug: packs a built app into a Heroku slug (a gzip'd tar with the
  * app under ./app/). Shared between its parts:
  *
- *   slug_main.c    options, the output file (temporary, renamed at the end), JSON
+ *   slug_main.c    the output file (temporary, renamed at the end), the run
+ *   slug_options.c the command line
  *   slug_pack.c    walking the tree, writing the tar with libarchive
  *   slug_gzip.c    gzip with zlib, on one or more threads, as one standard stream
  *   slug_report.c  what the user reads: sizes, checksum, largest directories
@@ -20,6 +21,31 @@
 
 #include "slug/sha256.h"
 #include "common/strbuf.h"
+
+/* ---- the command line (slug_options.c) ------------------------------------------ */
+
+struct slug_options {
+    const char *output; /* -o: the slug file */
+    const char *app;    /* APP_DIR */
+    const char *stack;  /* --stack, else $STACK; NULL when unknown */
+    bool json;          /* --json */
+    int jobs;           /* -j: 1 to 64 */
+    uint64_t max;       /* --max: bytes */
+};
+
+/* Parses argv into o. Returns -1 to go on, or the exit status to end with
+ * (0 after --help, 2 after a usage error, told on stderr). */
+int slug_parse_args(int argc, char **argv, struct slug_options *o);
+
+/* "1G", "500M", "500MB", "1048576": bytes (K/M/G are powers of 1024). Digits
+ * first: no sign, no blank. Returns 0, or -1 for anything else (or zero). */
+int slug_parse_size(const char *s, uint64_t *out);
+
+/* "solodyno-slug: error: ..." on stderr; control characters in the
+ * arguments (a file name holding a line break) are escaped. */
+void slug_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* " !     ..." on stderr, escaped the same way. */
+void slug_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* ---- the tree (slug_pack.c) ---------------------------------------------------- */
 

@@ -396,3 +396,58 @@ env_explain() {
   assert_output --partial "Procfile.web, line 1:"
   assert_output --partial "fix the line above"
 }
+
+# ---- solodyno-slug after a SIGKILL ----------------------------------------------------------
+
+# is_stopped PID: the process is stopped (SIGSTOP).
+is_stopped() {
+  [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" == T ]]
+}
+
+@test "solodyno-slug: a later run removes the temporary slug a killed run left next to -o, and nothing else" {
+  [[ -x "$SLUG_BIN" ]] || skip "solodyno-slug not built (libarchive's headers missing)"
+  use_fixture mastodon
+  head -c 400000 /dev/urandom >"$APP/app/big.bin"
+  : >"$APP/public.bin"
+  compile_app
+  assert_success
+  local out="$BATS_TEST_TMPDIR/out" pid
+  mkdir -p "$out"
+  # A run killed while packing (the test hook stops it just before it reads
+  # public.bin, after app/big.bin's blocks are written).
+  SOLODYNO_SLUG_TEST_STOP_AT=public.bin "$SLUG_BIN" -o "$out/slug.tgz" "$APP" >/dev/null 2>&1 &
+  pid=$!
+  wait_until 30 is_stopped "$pid"
+  kill -KILL "$pid"
+  wait "$pid" || true
+  local stale
+  stale=$(find "$out" -name '.slug.tgz.solodyno-tmp.*')
+  [ -n "$stale" ] && [ -s "$stale" ]
+  # Look-alikes that are not a killed run's: a user's file of that name that is
+  # not a slug, a symlink, another output's, a name of another length, and the
+  # file of a run still alive (holding its lock).
+  echo "my notes" >"$out/.slug.tgz.solodyno-tmp.notes1"
+  ln -s "$stale" "$out/.slug.tgz.solodyno-tmp.link01"
+  cp "$stale" "$out/.other.tgz.solodyno-tmp.abcdef"
+  cp "$stale" "$out/.slug.tgz.solodyno-tmp.abc"
+  cp "$stale" "$out/.slug.tgz.solodyno-tmp.alive1"
+  flock "$out/.slug.tgz.solodyno-tmp.alive1" sleep 60 &
+  local holder=$!
+  wait_until 10 bash -c "! flock -n '$out/.slug.tgz.solodyno-tmp.alive1' true"
+  ls -A "$out" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/before"
+
+  run "$SLUG_BIN" -o "$out/slug.tgz" "$APP"
+  kill "$holder" 2>/dev/null || true
+  assert_success
+  assert_output --partial "removed $stale, the temporary slug of an earlier run that was killed"
+  assert [ ! -e "$stale" ]
+  tar -tzf "$out/slug.tgz" >/dev/null
+  ls -A "$out" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/after"
+  # Exactly the killed run's file went, and the new slug came.
+  run diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+  assert_output --partial "< ${stale##*/}"
+  assert_output --partial "> slug.tgz"
+  [ "$(grep -c '^[<>]' <<<"$output")" -eq 2 ]
+  run cat "$out/.slug.tgz.solodyno-tmp.notes1"
+  assert_output "my notes"
+}

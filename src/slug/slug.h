@@ -3,6 +3,7 @@
  *
  *   slug_main.c    the output file (temporary, renamed at the end), the run
  *   slug_options.c the command line
+ *   slug_tmp.c     the temporary file: locked while its run lives, removed when stale
  *   slug_pack.c    walking the tree, writing the tar with libarchive
  *   slug_gzip.c    gzip with zlib, on one or more threads, as one standard stream
  *   slug_report.c  what the user reads: sizes, checksum, largest directories
@@ -46,6 +47,22 @@ int slug_parse_size(const char *s, uint64_t *out);
 void slug_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* " !     ..." on stderr, escaped the same way. */
 void slug_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* ---- the temporary output (slug_tmp.c) ------------------------------------------ */
+
+/* "OUT_DIR/.BASE.solodyno-tmp.XXXXXX" into out. */
+void slug_tmp_template(strbuf *out, const char *out_dir, const char *base);
+
+/* Creates the temporary file named by the template path (filled in), locked
+ * for as long as *lock_fd stays open (-1 where the file system has no
+ * flock). Returns its descriptor, or -1 with errno. */
+int slug_tmp_create(char *path, int *lock_fd);
+
+/* Removes the temporary files of output BASE in out_dir that runs which were
+ * killed left behind (never one whose run still lives, never a file that is
+ * not one of ours). Appends each path removed, one a line, to removed;
+ * returns how many. */
+size_t slug_tmp_remove_stale(const char *out_dir, const char *base, strbuf *removed);
 
 /* ---- the tree (slug_pack.c) ---------------------------------------------------- */
 

@@ -201,10 +201,20 @@ int main(int argc, char **argv)
         }
     }
 
-    /* The temporary file: same directory as the output, so the rename is atomic. */
+    /* The temporary file: same directory as the output, so the rename is atomic.
+     * What killed runs left there first goes. */
     char *base_copy = xstrdup(o.output);
-    strbuf tmp = STRBUF_INIT;
-    sb_printf(&tmp, "%s/.%s.solodyno-tmp.XXXXXX", out_dir, basename(base_copy));
+    const char *base = basename(base_copy);
+    strbuf tmp = STRBUF_INIT, stale = STRBUF_INIT;
+    slug_tmp_template(&tmp, out_dir, base);
+    if (slug_tmp_remove_stale(out_dir, base, &stale) > 0) {
+        for (const char *p = stale.data; *p;) {
+            size_t n = strcspn(p, "\n");
+            slug_warn("removed %.*s, the temporary slug of an earlier run that was killed", (int)n, p);
+            p += n + (p[n] == '\n');
+        }
+    }
+    sb_free(&stale);
     free(base_copy);
     tmp_path = tmp.data;
     struct sigaction sa;
@@ -224,7 +234,8 @@ int main(int argc, char **argv)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &old); /* tmp_live must be set before a signal sees it */
-    int fd = mkostemp(tmp.data, O_CLOEXEC);
+    int lock_fd;
+    int fd = slug_tmp_create(tmp.data, &lock_fd);
     if (fd >= 0)
         tmp_live = 1;
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -292,6 +303,8 @@ int main(int argc, char **argv)
     gz_free(gz);
     if (fd >= 0)
         close(fd);
+    if (lock_fd >= 0)
+        close(lock_fd); /* renamed by now, or about to be removed below */
 
     if (rc == 0) {
         strbuf json = STRBUF_INIT, warnings = STRBUF_INIT;

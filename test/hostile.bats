@@ -451,3 +451,23 @@ is_stopped() {
   run cat "$out/.slug.tgz.solodyno-tmp.notes1"
   assert_output "my notes"
 }
+
+@test "a Procfile just under 4 MiB whose layout would pass 4 MiB is left as it is, with a warning" {
+  use_fixture mastodon
+  python3 - "$APP/Procfile" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    size = f.write("web: bin/heroku-web\nworker: bundle exec sidekiq\n")
+    i = 0
+    while size < 4 * 1024 * 1024 - 64:
+        size += f.write(f"job{i}: bundle exec rake q{i}\n")
+        i += 1
+PY
+  cp "$APP/Procfile" "$BATS_TEST_TMPDIR/before"
+  compile_app
+  assert_success
+  assert_output --partial "The laid-out Procfile would be larger than 4 MiB, more than solodyno reads back; the Procfile is left as it is."
+  cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile"
+  assert_file_not_exists "$APP/Procfile.web"
+  assert_file_not_exists "$APP/Procfile.orig"
+}

@@ -163,6 +163,13 @@ static int write_layout(const char *app_dir, const char *orig, size_t orig_len, 
         log_warn("Cannot write the layout (%s); the Procfile is left as it is.", why);
         goto done;
     }
+    /* The laid-out Procfile must stay one that can be read back (launch.toml,
+     * solodyno-slug --json, the next build all read at most 4 MiB). */
+    if (out->procfile.len > PROC_FILE_MAX) {
+        log_warn("The laid-out Procfile would be larger than 4 MiB, more than solodyno reads back; the "
+                 "Procfile is left as it is.");
+        goto done;
+    }
     if (orig) {
         if (path_exists(orig_path)) {
             log_detail("Procfile.orig exists (kept from before): not overwritten");

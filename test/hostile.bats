@@ -24,8 +24,9 @@ teardown() {
 
 # ---- config vars never become arguments -------------------------------------------
 
-# A value that splits into several arguments, one of them a glob, if pasted raw.
-HOSTILE_THREADS='2 -r ./evil.rb * --verbose'
+# A value that splits into several arguments, one of them a glob, if pasted
+# raw; the command substitutions in it must stay text either way.
+HOSTILE_THREADS='2 -r ./evil.rb * --verbose $(touch pwned) `touch pwned2`'
 
 @test "SIDEKIQ_THREADS with spaces, a glob and dashes reaches Sidekiq as one argument (web dyno member and worker dyno)" {
   use_fixture mastodon
@@ -45,6 +46,8 @@ HOSTILE_THREADS='2 -r ./evil.rb * --verbose'
   run stub_argv sidekiq
   assert_output "$(printf '%s\n' sidekiq -c "$HOSTILE_THREADS")"
   stop_dyno
+  assert_file_not_exists "$APP/pwned"
+  assert_file_not_exists "$APP/pwned2"
 }
 
 @test "a generic app's worker gets the same quoted -c" {
@@ -100,11 +103,13 @@ release_web() {
   assert_success
   # web and worker are rewritten in place (each keeps its line's ending), the
   # release line is new (LF, as line 1); the others are untouched.
-  printf '%s\n' 'web: solodyno run Procfile.web' >"$BATS_TEST_TMPDIR/want"
-  printf '%s\r\n' 'worker: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"' '# a note' >>"$BATS_TEST_TMPDIR/want"
-  printf '%s\n' 'clock: bundle exec clockwork' >>"$BATS_TEST_TMPDIR/want"
-  printf '\r\nrake: bundle exec rake\r\n' >>"$BATS_TEST_TMPDIR/want"
-  printf '%s\n' 'release: if [ "$RUN_STREAMING" != "true" ]; then bundle exec rails db:migrate; else echo "Not migrating on this app (RUN_STREAMING=true)"; fi' >>"$BATS_TEST_TMPDIR/want"
+  {
+    printf '%s\n' 'web: solodyno run Procfile.web'
+    printf '%s\r\n' 'worker: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"' '# a note'
+    printf '%s\n' 'clock: bundle exec clockwork'
+    printf '\r\nrake: bundle exec rake\r\n'
+    printf '%s\n' 'release: if [ "$RUN_STREAMING" != "true" ]; then bundle exec rails db:migrate; else echo "Not migrating on this app (RUN_STREAMING=true)"; fi'
+  } >"$BATS_TEST_TMPDIR/want"
   # The untouched lines, byte for byte.
   run python3 -c 'import sys; sys.exit(b"# a note\r\nclock: bundle exec clockwork\n\r\nrake: bundle exec rake\r\n" not in open(sys.argv[1], "rb").read())' "$APP/Procfile"
   assert_success
@@ -434,7 +439,7 @@ is_stopped() {
   flock "$out/.slug.tgz.solodyno-tmp.alive1" sleep 60 &
   local holder=$!
   wait_until 10 bash -c "! flock -n '$out/.slug.tgz.solodyno-tmp.alive1' true"
-  ls -A "$out" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/before"
+  find "$out" -mindepth 1 -printf '%f\n' | LC_ALL=C sort >"$BATS_TEST_TMPDIR/before"
 
   run "$SLUG_BIN" -o "$out/slug.tgz" "$APP"
   kill "$holder" 2>/dev/null || true
@@ -442,7 +447,7 @@ is_stopped() {
   assert_output --partial "removed $stale, the temporary slug of an earlier run that was killed"
   assert [ ! -e "$stale" ]
   tar -tzf "$out/slug.tgz" >/dev/null
-  ls -A "$out" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/after"
+  find "$out" -mindepth 1 -printf '%f\n' | LC_ALL=C sort >"$BATS_TEST_TMPDIR/after"
   # Exactly the killed run's file went, and the new slug came.
   run diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
   assert_output --partial "< ${stale##*/}"

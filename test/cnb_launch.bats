@@ -34,7 +34,7 @@ procs = {p["type"]: p for p in tomllib.load(open(sys.argv[1], "rb"))["processes"
 for p in procs.values():
     assert p["command"] == ["bash", "-c"] and len(p["args"]) == 1, p
 assert procs["web"]["args"] == ["solodyno run Procfile.web"] and procs["web"]["default"] is True, procs
-assert procs["worker"]["args"] == ["bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"], procs
+assert procs["worker"]["args"] == ["bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\""], procs
 assert "RUN_STREAMING" in procs["release"]["args"][0], procs
 assert sum(p.get("default", False) for p in procs.values()) == 1
 ' "$CNB_LAYERS/launch.toml"

@@ -281,7 +281,7 @@ golden() {
   compile_app
   assert_success
   run od -An -c "$APP/Procfile"
-  printf 'web: solodyno run Procfile.web\r\nworker: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}\r\n# note\r\nrelease: if [ "$RUN_STREAMING" != "true" ]; then bundle exec rails db:migrate; else echo "Not migrating on this app (RUN_STREAMING=true)"; fi\r\n' >"$BATS_TEST_TMPDIR/want"
+  printf 'web: solodyno run Procfile.web\r\nworker: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"\r\n# note\r\nrelease: if [ "$RUN_STREAMING" != "true" ]; then bundle exec rails db:migrate; else echo "Not migrating on this app (RUN_STREAMING=true)"; fi\r\n' >"$BATS_TEST_TMPDIR/want"
   cmp "$BATS_TEST_TMPDIR/want" "$APP/Procfile"
 }
 
@@ -302,7 +302,7 @@ golden() {
   compile_app
   assert_success
   run grep -v '^#' "$APP/Procfile.web"
-  assert_output $'app: bundle exec puma\nworker@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}'
+  assert_output $'app: bundle exec puma\nworker@RUN_WORKER: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"'
 }
 
 @test "tabs around the colon are read as spaces" {

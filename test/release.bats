@@ -27,7 +27,7 @@ assert d["addons"] == [], d
 t = d["default_process_types"]
 assert t["console"] == "bin/rails console", t
 assert t["rake"] == "bundle exec rake", t
-assert t["web"] == "bin/rails server -p ${PORT:-5000} -e $RAILS_ENV", t
+assert t["web"] == "bin/rails server -p \"${PORT:-5000}\" -e \"${RAILS_ENV:-production}\"", t
 ' "$output"
   assert_success
 }
@@ -91,34 +91,34 @@ types() {
   run types
   assert_output "console=bin/rails console
 rake=bundle exec rake
-web=bin/rails server -p \${PORT:-5000} -e \$RAILS_ENV"
+web=bin/rails server -p \"\${PORT:-5000}\" -e \"\${RAILS_ENV:-production}\""
   lockfile "railties 4.2.11" "rack 1.6.13"
   run types
-  assert_line 'web=bin/rails server -p ${PORT:-5000} -e $RAILS_ENV'
+  assert_line 'web=bin/rails server -p "${PORT:-5000}" -e "${RAILS_ENV:-production}"'
   # rails3.rb:19, with and without thin
   lockfile "railties 3.2.22" "rack 1.4.7"
   run types
   assert_output 'console=bundle exec rails console
 rake=bundle exec rake
-web=bundle exec rails server -p ${PORT:-5000}'
+web=bundle exec rails server -p "${PORT:-5000}"'
   lockfile "railties 3.2.22" "thin 1.5.1"
   run types
-  assert_line 'web=bundle exec thin start -R config.ru -e $RAILS_ENV -p ${PORT:-5000}'
+  assert_line 'web=bundle exec thin start -R config.ru -e "${RAILS_ENV:-production}" -p "${PORT:-5000}"'
   # rails2.rb:25: the rails gem, not railties
   lockfile "rails 2.3.18" "rack 1.1.6"
   run types
   assert_output 'console=bundle exec script/console
 rake=bundle exec rake
-web=bundle exec ruby script/server -p ${PORT:-5000}'
+web=bundle exec ruby script/server -p "${PORT:-5000}"'
   # rack.rb:16: any app locking rack, with and without thin
   lockfile "rack 3.1.8" "sinatra 4.1.1"
   run types
   assert_output 'console=bundle exec irb
 rake=bundle exec rake
-web=bundle exec rackup config.ru -p ${PORT:-5000}'
+web=bundle exec rackup config.ru -p "${PORT:-5000}"'
   lockfile "rack 2.2.10" "thin 1.8.2"
   run types
-  assert_line 'web=bundle exec thin start -R config.ru -e $RACK_ENV -p ${PORT:-5000}'
+  assert_line 'web=bundle exec thin start -R config.ru -e "${RACK_ENV:-production}" -p "${PORT:-5000}"'
   # ruby.rb:63: neither
   lockfile "sidekiq 7.3.9"
   run types
@@ -160,7 +160,7 @@ rake=bundle exec rake'
   assert_success
   assert_output --partial "no Procfile"
   run parse_release
-  run python3 -c 'import json,sys; t = json.loads(sys.argv[1])["default_process_types"]; assert t["web"] == "bundle exec rackup config.ru -p ${PORT:-5000}", t' "$output"
+  run python3 -c 'import json,sys; t = json.loads(sys.argv[1])["default_process_types"]; assert t["web"] == "bundle exec rackup config.ru -p \"${PORT:-5000}\"", t' "$output"
   assert_success
   # RACK_ENV as heroku/ruby's .profile.d/ruby.sh defaults it (rackup then binds
   # every interface, as a dyno must)

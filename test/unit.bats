@@ -10,6 +10,11 @@ setup() { common_setup; }
   assert_success
 }
 
+@test "unit: log (printf's conversions; control characters from arguments escaped)" {
+  run "$SOLODYNO_BUILD_DIR/unit/test_log"
+  assert_success
+}
+
 @test "unit: fileio (atomic writes, refusing paths that lead out of the app)" {
   run "$SOLODYNO_BUILD_DIR/unit/test_fileio" "$BATS_TEST_TMPDIR"
   assert_success

@@ -45,7 +45,8 @@ bool cnb_valid_process_type(const char *type)
 bool cnb_declarable(struct procfile *pf, const struct proc_line *line, const char **why)
 {
     *why = NULL;
-    if (line->kind != PROC_ENTRY || procfile_find(pf, line->name) != line)
+    (void)pf; /* the line itself knows whether a later one of its name supersedes it */
+    if (!procfile_counts(line))
         return false;
     if (!cnb_valid_process_type(line->name)) {
         *why = "the process type is not valid in launch.toml (letters, digits, '.', '_', '-')";
@@ -213,25 +214,53 @@ static int write_role_default(const char *layers_dir, const char *layer, const c
     return status;
 }
 
+/* The app's Procfile, for launch.toml. Returns 0, 1 when there is none, or
+ * -1 after an error saying why it cannot be read: the image's processes are
+ * declared from it, so the build stops, as heroku/procfile's does
+ * (heroku/buildpacks-procfile src/main.rs: CannotReadProcfileContents). */
+static int load_app_procfile(const char *app_dir, struct procfile *pf)
+{
+    const char *why;
+    char *path = resolve_inside_app(app_dir, "Procfile", &why);
+    if (!path) {
+        msg_error("refusing to read %s/Procfile: %s. A Cloud Native Buildpack build declares the "
+                  "image's processes from the Procfile, so it stops here.", app_dir, why);
+        return -1;
+    }
+    strbuf diag = STRBUF_INIT;
+    /* The Procfile step warns about odd lines; only a file that cannot be read
+     * at all is worth a line here. */
+    int r = procfile_load(path, "Procfile", PROCFILE_APP, pf, &diag);
+    free(path);
+    if (r < 0) {
+        size_t n = strcspn(diag.data ? diag.data : "", "\n");
+        msg_error("%.*s. A Cloud Native Buildpack build declares the image's processes from the "
+                  "Procfile, so it stops here.", (int)n, diag.data ? diag.data : "the Procfile cannot be read");
+    }
+    sb_free(&diag);
+    return r;
+}
+
+/* `solodyno cnb check APP_DIR`: bin/build's first step, so that a Procfile
+ * that cannot be read stops the build with one message, before the layout
+ * step would skip it and go on. */
+static int cnb_check(const char *app_dir)
+{
+    struct procfile pf;
+    int r = load_app_procfile(app_dir, &pf);
+    if (r < 0)
+        return 1;
+    procfile_free(&pf);
+    return 0;
+}
+
 static int cnb_launch(const char *app_dir, const char *layers_dir, const char *layer)
 {
     const char *why;
-    char *procfile_path = resolve_inside_app(app_dir, "Procfile", &why);
-    if (!procfile_path) {
-        msg_error("refusing to read %s/Procfile: %s", app_dir, why);
-        return 1;
-    }
     struct procfile pf;
-    strbuf diag = STRBUF_INIT;
-    /* The Procfile step already warned about odd lines; only our own reasons
-     * for leaving a process type out are worth a line here. */
-    int r = procfile_load(procfile_path, "Procfile", PROCFILE_APP, &pf, &diag);
-    free(procfile_path);
-    sb_free(&diag);
-    if (r < 0) {
-        msg_error("cannot read the app's Procfile");
+    int r = load_app_procfile(app_dir, &pf);
+    if (r < 0)
         return 1;
-    }
     if (r == 1) {
         log_detail("No Procfile: this buildpack declares no process types (earlier buildpacks' stand)");
         /* Another buildpack's web (heroku/ruby's, heroku/nodejs's) is still a web dyno. */
@@ -414,7 +443,10 @@ int cmd_cnb(int argc, char **argv)
         return cnb_layer(argc - 2, argv + 2);
     if (argc == 4 && strcmp(argv[1], "stamp") == 0)
         return cnb_stamp(argv[2], argv[3]);
-    msg_error("usage: solodyno cnb launch APP_DIR LAYERS_DIR LAYER\n"
+    if (argc == 3 && strcmp(argv[1], "check") == 0)
+        return cnb_check(argv[2]);
+    msg_error("usage: solodyno cnb check APP_DIR\n"
+              "       solodyno cnb launch APP_DIR LAYERS_DIR LAYER\n"
               "       solodyno cnb layer FILE TYPES [KEY=VALUE ...]\n"
               "       solodyno cnb stamp APP_DIR LAYER_DIR");
     return 2;

@@ -1,6 +1,7 @@
 #include "build/config_vars.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,9 +22,13 @@ enum config_status config_var_get(const char *env_dir, const char *name, char **
     size_t len;
     if (read_file(path.data, CONFIG_VAR_MAX, &buf, &len) < 0) {
         enum config_status st = CONFIG_UNSET;
-        if (errno != ENOENT) {
+        int err = errno;
+        if (err != ENOENT) {
+            char kind[64] = "";
+            if (err == EINVAL || err == EISDIR) /* a FIFO would block the build: never opened for reading */
+                snprintf(kind, sizeof kind, "it is %s, not a file holding the value", file_kind(path.data));
             log_warn("%s: cannot read this config var (%s); ignoring it", path.data,
-                     errno == EFBIG ? "longer than 64 KiB" : strerror(errno));
+                     err == EFBIG ? "longer than 64 KiB" : *kind ? kind : strerror(err));
             st = CONFIG_INVALID;
         }
         sb_free(&path);

@@ -45,10 +45,11 @@ enum proc_kind proc_kind_in_app(const char *cmd, const struct app_scripts *scrip
 bool package_script_runs_streaming(const struct app_scripts *scripts, const char *name, bool *plain);
 
 /* What Sidekiq's concurrency becomes when a command does not set it: the
- * thread count solodyno env tunes, Sidekiq's own default otherwise. */
-#define SIDEKIQ_CONCURRENCY_ARGS "-c ${SIDEKIQ_THREADS:-5}"
+ * thread count solodyno env tunes, Sidekiq's own default otherwise. Quoted, so
+ * the value is one argument whatever it holds (spaces, '*', '-r file'). */
+#define SIDEKIQ_CONCURRENCY_ARGS "-c \"${SIDEKIQ_THREADS:-5}\""
 
-/* Appends " -c ${SIDEKIQ_THREADS:-5}" to every sidekiq invocation in cmd that
+/* Appends ' -c "${SIDEKIQ_THREADS:-5}"' to every sidekiq invocation in cmd that
  * sets neither -c nor --concurrency (at the end of that invocation, before any
  * ';', '&&', '|' that follows it). Returns true and the new command in out if
  * anything changed; false (out untouched) otherwise, also when cmd cannot be

@@ -88,7 +88,8 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     memset(pw, 0, sizeof *pw);
     char *path = resolve_inside_app(app_dir, "Procfile.web", &why);
     if (!path) {
-        log_warn("Procfile.web: refusing to read it: %s", why);
+        log_warn("Procfile.web: refusing to read it: %s. It must be a file inside the app "
+                 "(solodyno run reads it at every dyno start).", why);
         return -1;
     }
     strbuf diag = STRBUF_INIT;
@@ -96,6 +97,10 @@ static int check_procfile_web(const char *app_dir, struct procfile *pw)
     free(path);
     if (r < 0) {
         log_warn_lines(diag.data ? diag.data : "Procfile.web cannot be read");
+        /* A bad line (not a file that cannot be read) gets the format's pointer. */
+        if (diag.data && !strncmp(diag.data, "Procfile.web, line ", 19))
+            log_warn("Procfile.web is solodyno's strict format (see the README, \"Procfile.web format\"): fix "
+                     "the line above.");
         sb_free(&diag);
         return -1;
     }
@@ -162,6 +167,13 @@ static int write_layout(const char *app_dir, const char *orig, size_t orig_len, 
     bool wrote_orig = false, wrote_web = false;
     if (!web_path) {
         log_warn("Cannot write the layout (%s); the Procfile is left as it is.", why);
+        goto done;
+    }
+    /* The laid-out Procfile must stay one that can be read back (launch.toml,
+     * solodyno-slug --json, the next build all read at most 4 MiB). */
+    if (out->procfile.len > PROC_FILE_MAX) {
+        log_warn("The laid-out Procfile would be larger than 4 MiB, more than solodyno reads back; the "
+                 "Procfile is left as it is.");
         goto done;
     }
     if (orig) {
@@ -288,11 +300,8 @@ int cmd_procfile(int argc, char **argv)
 
     struct procfile pw;
     int web_state = check_procfile_web(app_dir, &pw);
-    if (web_state < 0) {
-        log_warn("Procfile.web is solodyno's strict format (see the README, \"Procfile.web format\"): fix the "
-                 "line above.");
-        return 1;
-    }
+    if (web_state < 0)
+        return 1; /* said why */
     procfile_free(&pw);
 
     if (keep_requested(env_dir)) {

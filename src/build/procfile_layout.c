@@ -371,7 +371,7 @@ static int members_from_foreman(const struct layout_in *in, struct layout_out *o
                  file, pf.lines[i].lineno);
             r = -1;
         } else if (pf.lines[i].kind == PROC_ENTRY) {
-            if (procfile_find(&pf, pf.lines[i].name) != &pf.lines[i])
+            if (!procfile_counts(&pf.lines[i]))
                 continue; /* foreman, like Heroku, runs the last of a name */
             add(m, pf.lines[i].name, pf.lines[i].command, NULL, 0);
         }

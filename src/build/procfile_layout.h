@@ -19,7 +19,9 @@
 
 /* Mastodon's commands, for what the app's Procfile does not say. */
 #define MASTODON_PUMA "BIND=0.0.0.0 bundle exec puma -C config/puma.rb"
-#define MASTODON_SIDEKIQ "bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}"
+/* The expansion is quoted, as every one the build writes: a config var must
+ * never become several arguments or a glob (SIDEKIQ_THREADS='5 -r x.rb *'). */
+#define MASTODON_SIDEKIQ "bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\""
 #define MASTODON_STREAMING "BIND=0.0.0.0 node ./streaming"
 /* ... for a version whose package.json starts it another way (Babel). */
 #define MASTODON_STREAMING_NPM "BIND=0.0.0.0 npm start"

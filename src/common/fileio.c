@@ -59,6 +59,24 @@ fail:;
     return -1;
 }
 
+const char *file_kind(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return "a file that cannot be examined";
+    if (S_ISFIFO(st.st_mode))
+        return "a named pipe (FIFO)";
+    if (S_ISSOCK(st.st_mode))
+        return "a socket";
+    if (S_ISCHR(st.st_mode))
+        return "a character device";
+    if (S_ISBLK(st.st_mode))
+        return "a block device";
+    if (S_ISDIR(st.st_mode))
+        return "a directory";
+    return S_ISREG(st.st_mode) ? "a regular file" : "not a regular file";
+}
+
 int write_all(int fd, const void *data, size_t n)
 {
     const char *p = data;
@@ -145,10 +163,16 @@ char *resolve_inside_app(const char *app_dir, const char *rel, const char **why)
         }
         return xstrdup(resolved);
     }
-    if (errno != ENOENT || path_exists(full.data)) {
+    int err = errno;
+    if (err != ENOENT || path_exists(full.data)) {
         /* Exists but cannot be resolved: a dangling or looping symlink. We cannot
          * tell where a write through it would land, so we refuse it. */
-        *why = errno == ENOENT ? "it is a symlink to nothing" : "it cannot be resolved";
+        *why = err == ENOENT         ? "it is a symlink to nothing"
+               : err == ELOOP        ? "it is a symlink loop (or a chain of more than 40 symlinks)"
+               : err == ENAMETOOLONG ? "its path, with its symlinks followed, is too long"
+               : err == EACCES       ? "a directory on its path cannot be searched (permission denied)"
+               : err == ENOTDIR      ? "a part of its path is not a directory"
+                                     : strerror(err);
         sb_free(&full);
         return NULL;
     }

@@ -18,6 +18,11 @@
  * when larger than max, or whatever open/read said. */
 int read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* What path is, for a message when read_file refused it with EINVAL or
+ * EISDIR: "a named pipe (FIFO)", "a socket", "a character device", "a block
+ * device", "a directory", ... (symlinks followed, as open follows them). */
+const char *file_kind(const char *path);
+
 /* Writes all n bytes, retrying short writes and EINTR. 0, or -1 with errno. */
 int write_all(int fd, const void *data, size_t n);
 

@@ -189,6 +189,73 @@ static const char *parse_line(const char *s, size_t n, enum procfile_mode mode, 
     return NULL;
 }
 
+/* The entry names seen so far, so that finding a duplicate costs the same for
+ * the 100,000th line as for the 2nd (comparing every line with every earlier
+ * one took minutes on a 4 MiB Procfile). Open addressing; a slot holds the
+ * indexes in pf->lines of the first and the last entry of a name, plus one
+ * (first == 0: empty). */
+struct name_slot {
+    size_t first, last;
+};
+struct name_set {
+    struct name_slot *slots;
+    size_t cap, used; /* cap: a power of two, at most half full */
+};
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 14695981039346656037ULL & (size_t)-1; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+    return h;
+}
+
+static void name_set_free(struct name_set *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+static void name_set_grow(struct name_set *set, const struct procfile *pf)
+{
+    size_t cap = set->cap ? set->cap * 2 : 64;
+    struct name_slot *slots = xrealloc(NULL, cap * sizeof *slots);
+    memset(slots, 0, cap * sizeof *slots);
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->slots[i].first)
+            continue;
+        size_t h = name_hash(pf->lines[set->slots[i].first - 1].name) & (cap - 1);
+        while (slots[h].first)
+            h = (h + 1) & (cap - 1);
+        slots[h] = set->slots[i];
+    }
+    free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
+}
+
+/* Records entry idx under its name. Returns the first earlier entry of that
+ * name, which idx and every entry between supersede, or NULL. */
+static const struct proc_line *note_entry(struct name_set *set, struct procfile *pf, size_t idx)
+{
+    if ((set->used + 1) * 2 > set->cap)
+        name_set_grow(set, pf);
+    const char *name = pf->lines[idx].name;
+    size_t h = name_hash(name) & (set->cap - 1);
+    while (set->slots[h].first) {
+        struct name_slot *slot = &set->slots[h];
+        if (strcmp(pf->lines[slot->first - 1].name, name) == 0) {
+            pf->lines[slot->last - 1].superseded = true; /* the last one wins */
+            slot->last = idx + 1;
+            return &pf->lines[slot->first - 1];
+        }
+        h = (h + 1) & (set->cap - 1);
+    }
+    set->slots[h] = (struct name_slot){idx + 1, idx + 1};
+    set->used++;
+    return NULL;
+}
+
 /* One message about a line: "LABEL, line N: 'excerpt' WHAT\n". */
 static void PRINTF_LIKE(6, 7) report(strbuf *diag, const char *label, int lineno, const char *s,
                                      size_t n, const char *fmt, ...)
@@ -216,13 +283,15 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
     }
     size_t pos = 0;
     int lineno = 0;
+    struct name_set seen = {NULL, 0, 0};
     while (pos < len) {
         const char *s = data + pos;
         const char *nl = memchr(s, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - s) : len - pos;
         pos += n + (nl ? 1 : 0);
         lineno++;
-        if (n > 0 && s[n - 1] == '\r') {
+        bool crlf = n > 0 && s[n - 1] == '\r';
+        if (crlf) {
             n--;
             if (lineno == 1)
                 pf->crlf = true;
@@ -232,6 +301,7 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
         const char *problem = parse_line(s, n, mode, &p);
         if (problem && mode == PROCFILE_WEB) {
             report(diag, label, lineno, s, n, "is not valid: %s", problem);
+            name_set_free(&seen);
             procfile_free(pf);
             return -1;
         }
@@ -239,6 +309,7 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
         struct proc_line *line = add_line(pf);
         line->kind = p.kind;
         line->lineno = lineno;
+        line->crlf = nl ? crlf : pf->crlf; /* a last line without one gets line 1's */
         line->raw = xstrndup(s, n);
         line->raw_len = n;
         if (problem) {
@@ -257,22 +328,19 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
                    "has no colon after the name; read as Heroku does, as process type '%.*s'",
                    (int)p.name_len, p.name);
         }
-        for (size_t k = 0; k + 1 < pf->n; k++) {
-            struct proc_line *other = &pf->lines[k];
-            if (other->kind == PROC_ENTRY && strlen(other->name) == p.name_len &&
-                memcmp(other->name, p.name, p.name_len) == 0) {
-                if (mode == PROCFILE_WEB) {
-                    sb_printf(diag, "%s, line %d: member '%.*s' is already defined on line %d\n", label,
-                              lineno, (int)p.name_len, p.name, other->lineno);
-                    procfile_free(pf);
-                    return -1;
-                }
-                sb_printf(diag, "%s, line %d: process type '%.*s' is defined again (first on line %d); the last one wins\n",
-                          label, lineno, (int)p.name_len, p.name, other->lineno);
-                break;
-            }
-        }
         line->name = xstrndup(p.name, p.name_len);
+        const struct proc_line *other = note_entry(&seen, pf, pf->n - 1);
+        if (other) {
+            if (mode == PROCFILE_WEB) {
+                sb_printf(diag, "%s, line %d: member '%.*s' is already defined on line %d\n", label,
+                          lineno, (int)p.name_len, p.name, other->lineno);
+                name_set_free(&seen);
+                procfile_free(pf);
+                return -1;
+            }
+            sb_printf(diag, "%s, line %d: process type '%.*s' is defined again (first on line %d); the last one wins\n",
+                      label, lineno, (int)p.name_len, p.name, other->lineno);
+        }
         line->command = xstrndup(p.cmd, p.cmd_len);
         if (p.n_conds) {
             line->conds = xrealloc(NULL, p.n_conds * sizeof *line->conds);
@@ -285,6 +353,7 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
             line->cond_negated = line->conds[0].negated;
         }
     }
+    name_set_free(&seen);
     return 0;
 }
 
@@ -302,7 +371,7 @@ int procfile_load(const char *path, const char *label, enum procfile_mode mode, 
             sb_printf(diag, "%s is a directory; expected a file of 'NAME: COMMAND' lines\n", label);
             break;
         case EINVAL:
-            sb_printf(diag, "%s is not a regular file\n", label);
+            sb_printf(diag, "%s is %s, not a regular file\n", label, file_kind(path));
             break;
         case EFBIG:
             sb_printf(diag, "%s is larger than 4 MiB; expected a short list of 'NAME: COMMAND' lines\n", label);
@@ -315,6 +384,11 @@ int procfile_load(const char *path, const char *label, enum procfile_mode mode, 
     int r = procfile_parse(data, len, label, mode, pf, diag);
     free(data);
     return r;
+}
+
+bool procfile_counts(const struct proc_line *line)
+{
+    return line->kind == PROC_ENTRY && !line->superseded;
 }
 
 struct proc_line *procfile_find(struct procfile *pf, const char *name)
@@ -405,11 +479,13 @@ void procfile_set(struct procfile *pf, const char *name, const char *command, co
 
 void procfile_render(const struct procfile *pf, strbuf *out)
 {
-    const char *eol = pf->crlf ? "\r\n" : "\n";
     if (pf->bom)
         sb_append(out, "\xEF\xBB\xBF");
     for (size_t i = 0; i < pf->n; i++) {
         const struct proc_line *l = &pf->lines[i];
+        /* A line read from the file keeps its own ending (a file may mix LF
+         * and CR LF); a line we add ends as the file's first line does. */
+        const char *eol = (l->lineno ? l->crlf : pf->crlf) ? "\r\n" : "\n";
         if (l->raw) {
             sb_append_len(out, l->raw, l->raw_len);
         } else {

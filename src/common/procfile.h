@@ -60,13 +60,15 @@ struct proc_line {
      * NULL without conditions. Points into conds: not to be freed. */
     const char *cond_var;
     bool cond_negated;
+    bool superseded; /* PROC_ENTRY: a later entry has the same name (the last one wins) */
+    bool crlf;       /* it ended in CR LF when read (kept on render) */
 };
 
 struct procfile {
     struct proc_line *lines;
     size_t n, cap;
     bool bom;           /* started with a UTF-8 byte order mark (kept on render) */
-    bool crlf;          /* its first line ended in CRLF (kept on render) */
+    bool crlf;          /* its first line ended in CRLF (new lines end so too) */
 };
 
 /* Parses data. label names the file in messages ("Procfile", "Procfile.web").
@@ -81,6 +83,10 @@ int procfile_parse(const char *data, size_t len, const char *label, enum procfil
  * error in diag (a directory, unreadable, too large, or a strict parse error). */
 int procfile_load(const char *path, const char *label, enum procfile_mode mode,
                   struct procfile *pf, strbuf *diag);
+
+/* True if line is an entry and the one that counts for its name (no later
+ * entry of that name). Constant time: use it to walk the entries that count. */
+bool procfile_counts(const struct proc_line *line);
 
 /* The entry that counts for name: the last one, as the last one wins. */
 struct proc_line *procfile_find(struct procfile *pf, const char *name);
@@ -100,8 +106,9 @@ void procfile_set(struct procfile *pf, const char *name, const char *command,
 void procfile_remove(struct procfile *pf, const char *name);
 
 /* The file's bytes: unchanged lines as read, changed or new ones as
- * "name: command" (with "@VAR"/"@!VAR" for each condition), every line ended
- * as the file's first line was, and the byte order mark kept. */
+ * "name: command" (with "@VAR"/"@!VAR" for each condition), each line read
+ * from the file ended as it was (LF or CR LF), each new line as the file's
+ * first line, and the byte order mark kept. */
 void procfile_render(const struct procfile *pf, strbuf *out);
 
 void procfile_free(struct procfile *pf);

@@ -110,9 +110,14 @@ enum cg_value cg_parse_cfs(const char *quota, size_t qn, const char *period, siz
     return CG_OK;
 }
 
-/* Reads a small sysfs-like file. Returns its length, -1 when it does not
- * exist (silent), -2 when it exists but cannot be read (warned about). */
-static long read_small(const char *path, char *buf, size_t cap)
+/* A cgroup file holds one short value; more than this is not one. */
+#define CG_FILE_MAX 4096
+
+/* Reads a small sysfs-like file whole (buf holds CG_FILE_MAX bytes), so that
+ * its value is judged on all of it. Returns its length, -1 when it does not
+ * exist (silent), -2 when it exists but cannot be read or is longer than
+ * CG_FILE_MAX (warned about). */
+static long read_small(const char *path, char *buf)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
@@ -122,8 +127,10 @@ static long read_small(const char *path, char *buf, size_t cap)
         return -2;
     }
     size_t len = 0;
-    while (len < cap) {
-        ssize_t r = read(fd, buf + len, cap - len);
+    char extra;
+    for (;;) {
+        /* One byte past the bound tells a file that is too long. */
+        ssize_t r = len < CG_FILE_MAX ? read(fd, buf + len, CG_FILE_MAX - len) : read(fd, &extra, 1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -133,18 +140,36 @@ static long read_small(const char *path, char *buf, size_t cap)
         }
         if (r == 0)
             break;
+        if (len == CG_FILE_MAX) {
+            msg_note("warning: %s is longer than %d bytes, which no cgroup value is; ignoring it", path,
+                     CG_FILE_MAX);
+            close(fd);
+            return -2;
+        }
         len += (size_t)r;
     }
     close(fd);
     return (long)len;
 }
 
-/* For warnings: the first line of a bad value, printable bytes only. */
+/* For warnings: a bad value as a whole (it is judged whole), its line breaks
+ * shown as \n and other bytes that are not printable ASCII as '?', cut short
+ * with "..." when it does not fit. */
 static const char *shown(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < cap && s[i] != '\n'; i++)
-        out[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    size_t j = 0, i = 0;
+    while (n > 0 && s[n - 1] == '\n') /* the file's own line ending */
+        n--;
+    for (; i < n && j + 5 < cap; i++) {
+        if (s[i] == '\n') {
+            out[j++] = '\\';
+            out[j++] = 'n';
+        } else {
+            out[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+        }
+    }
+    if (i < n)
+        out[j++] = '.', out[j++] = '.', out[j++] = '.';
     out[j] = '\0';
     return out;
 }
@@ -158,9 +183,9 @@ static bool memory_from_cgroup(const char *root, struct dyno_resources *r)
         {"memory/memory.limit_in_bytes", "cgroup v1 memory.limit_in_bytes"},
     };
     for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
-        char path[4096], buf[128], show[64];
+        char path[4096], buf[CG_FILE_MAX], show[64];
         snprintf(path, sizeof path, "%s/%s", root, sources[i].file);
-        long n = read_small(path, buf, sizeof buf);
+        long n = read_small(path, buf);
         if (n < 0)
             continue;
         unsigned long long bytes;
@@ -182,10 +207,10 @@ static bool memory_from_cgroup(const char *root, struct dyno_resources *r)
 
 static unsigned cpus_from_cgroup(const char *root, const char **from)
 {
-    char path[4096], buf[128], buf2[128], show[64];
+    char path[4096], buf[CG_FILE_MAX], buf2[CG_FILE_MAX], show[64];
     unsigned cpus;
     snprintf(path, sizeof path, "%s/cpu.max", root);
-    long n = read_small(path, buf, sizeof buf);
+    long n = read_small(path, buf);
     if (n >= 0) {
         enum cg_value v = cg_parse_cpu_max(buf, (size_t)n, &cpus);
         if (v == CG_OK) {
@@ -198,12 +223,12 @@ static unsigned cpus_from_cgroup(const char *root, const char **from)
         return 0;
     }
     snprintf(path, sizeof path, "%s/cpu/cpu.cfs_quota_us", root);
-    n = read_small(path, buf, sizeof buf);
+    n = read_small(path, buf);
     if (n < 0)
         return 0;
     char ppath[4096];
     snprintf(ppath, sizeof ppath, "%s/cpu/cpu.cfs_period_us", root);
-    long pn = read_small(ppath, buf2, sizeof buf2);
+    long pn = read_small(ppath, buf2);
     if (pn < 0)
         return 0;
     enum cg_value v = cg_parse_cfs(buf, (size_t)n, buf2, (size_t)pn, &cpus);

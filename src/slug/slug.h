@@ -1,7 +1,9 @@
 /* solodyno-slug: packs a built app into a Heroku slug (a gzip'd tar with the
  * app under ./app/). Shared between its parts:
  *
- *   slug_main.c    options, the output file (temporary, renamed at the end), JSON
+ *   slug_main.c    the output file (temporary, renamed at the end), the run
+ *   slug_options.c the command line
+ *   slug_tmp.c     the temporary file: locked while its run lives, removed when stale
  *   slug_pack.c    walking the tree, writing the tar with libarchive
  *   slug_gzip.c    gzip with zlib, on one or more threads, as one standard stream
  *   slug_report.c  what the user reads: sizes, checksum, largest directories
@@ -20,6 +22,47 @@
 
 #include "slug/sha256.h"
 #include "common/strbuf.h"
+
+/* ---- the command line (slug_options.c) ------------------------------------------ */
+
+struct slug_options {
+    const char *output; /* -o: the slug file */
+    const char *app;    /* APP_DIR */
+    const char *stack;  /* --stack, else $STACK; NULL when unknown */
+    bool json;          /* --json */
+    int jobs;           /* -j: 1 to 64 */
+    uint64_t max;       /* --max: bytes */
+};
+
+/* Parses argv into o. Returns -1 to go on, or the exit status to end with
+ * (0 after --help, 2 after a usage error, told on stderr). */
+int slug_parse_args(int argc, char **argv, struct slug_options *o);
+
+/* "1G", "500M", "500MB", "1048576": bytes (K/M/G are powers of 1024). Digits
+ * first: no sign, no blank. Returns 0, or -1 for anything else (or zero). */
+int slug_parse_size(const char *s, uint64_t *out);
+
+/* "solodyno-slug: error: ..." on stderr; control characters in the
+ * arguments (a file name holding a line break) are escaped. */
+void slug_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* " !     ..." on stderr, escaped the same way. */
+void slug_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* ---- the temporary output (slug_tmp.c) ------------------------------------------ */
+
+/* "OUT_DIR/.BASE.solodyno-tmp.XXXXXX" into out. */
+void slug_tmp_template(strbuf *out, const char *out_dir, const char *base);
+
+/* Creates the temporary file named by the template path (filled in), locked
+ * for as long as *lock_fd stays open (-1 where the file system has no
+ * flock). Returns its descriptor, or -1 with errno. */
+int slug_tmp_create(char *path, int *lock_fd);
+
+/* Removes the temporary files of output BASE in out_dir that runs which were
+ * killed left behind (never one whose run still lives, never a file that is
+ * not one of ours). Appends each path removed, one a line, to removed;
+ * returns how many. */
+size_t slug_tmp_remove_stale(const char *out_dir, const char *base, strbuf *removed);
 
 /* ---- the tree (slug_pack.c) ---------------------------------------------------- */
 

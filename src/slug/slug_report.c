@@ -239,7 +239,7 @@ int slug_json(strbuf *out, const char *app_dir, const char *stack, const struct 
     size_t count = 0;
     for (size_t i = 0; i < pf.n; i++) {
         struct proc_line *l = &pf.lines[i];
-        if (l->kind != PROC_ENTRY || procfile_find(&pf, l->name) != l)
+        if (!procfile_counts(l))
             continue; /* the last entry of a name is the one that counts */
         sb_append(out, count++ ? ",\n    " : "\n    ");
         if (!sb_json_string(out, l->name)) {

@@ -83,15 +83,15 @@ int main(void)
 
     /* ---- Sidekiq's concurrency */
     char *r;
-    CHECK_STR(r = added("bundle exec sidekiq"), "bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}");
+    CHECK_STR(r = added("bundle exec sidekiq"), "bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\"");
     free(r);
     CHECK_STR(r = added("bundle exec sidekiq -q default,2 2>&1 | tee log; echo done"),
-              "bundle exec sidekiq -q default,2 2>&1 -c ${SIDEKIQ_THREADS:-5} | tee log; echo done");
+              "bundle exec sidekiq -q default,2 2>&1 -c \"${SIDEKIQ_THREADS:-5}\" | tee log; echo done");
     free(r);
-    CHECK_STR(r = added("sidekiq -q a # a comment"), "sidekiq -q a -c ${SIDEKIQ_THREADS:-5} # a comment");
+    CHECK_STR(r = added("sidekiq -q a # a comment"), "sidekiq -q a -c \"${SIDEKIQ_THREADS:-5}\" # a comment");
     free(r);
     CHECK_STR(r = added("bundle exec sidekiq -C config/sidekiq.yml"),
-              "bundle exec sidekiq -C config/sidekiq.yml -c ${SIDEKIQ_THREADS:-5}");
+              "bundle exec sidekiq -C config/sidekiq.yml -c \"${SIDEKIQ_THREADS:-5}\"");
     free(r);
     CHECK(added("bundle exec sidekiq -c 5") == NULL);
     CHECK(added("bundle exec sidekiq -c5") == NULL);

@@ -67,16 +67,16 @@ int main(void)
 {
     /* Upstream Mastodon: bin/heroku-web split, worker kept with -c, release added. */
     CHECK(layout("web: bin/heroku-web\nworker: bundle exec sidekiq\n", true, false) == LAYOUT_CHANGED);
-    CHECK_STR(out.procfile.data, "web: solodyno run Procfile.web\nworker: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}\n"
+    CHECK_STR(out.procfile.data, "web: solodyno run Procfile.web\nworker: bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\"\n"
                                  "release: " GUARD("bundle exec rails db:migrate") "\n");
     CHECK(out.web_new);
-    CHECK_STR(members(), "puma@!RUN_STREAMING: " PUMA "\nsidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}\n"
+    CHECK_STR(members(), "puma@!RUN_STREAMING: " PUMA "\nsidekiq@RUN_WORKER: bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\"\n"
                          "streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming\n");
     check_idempotent(true);
 
     /* No Procfile: Mastodon's default layout, the same members. */
     CHECK(layout(NULL, true, false) == LAYOUT_CHANGED);
-    CHECK_STR(out.procfile.data, "web: solodyno run Procfile.web\nworker: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}\n"
+    CHECK_STR(out.procfile.data, "web: solodyno run Procfile.web\nworker: bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\"\n"
                                  "release: " GUARD("bundle exec rails db:migrate") "\n");
     CHECK(strstr(out.procfile_web.data, "from Mastodon's defaults"));
     check_idempotent(true);
@@ -98,9 +98,9 @@ int main(void)
                  "db:migrate\n",
                  false, false) == LAYOUT_CHANGED);
     CHECK_STR(out.procfile.data, "\xEF\xBB\xBFweb: solodyno run Procfile.web\nworker: bundle exec sidekiq -c "
-                                 "${SIDEKIQ_THREADS:-5}\nrelease: bin/rails db:migrate\n");
+                                 "\"${SIDEKIQ_THREADS:-5}\"\nrelease: bin/rails db:migrate\n");
     CHECK_STR(members(), "app: bundle exec puma -C config/puma.rb\nworker@RUN_WORKER: bundle exec sidekiq -c "
-                         "${SIDEKIQ_THREADS:-5}\n");
+                         "\"${SIDEKIQ_THREADS:-5}\"\n");
     check_idempotent(false);
     /* A generic web command is its app member as it is, whatever it is. */
     CHECK(layout("web: bin/setup; bin/heroku-web\n", false, false) == LAYOUT_CHANGED);
@@ -111,7 +111,7 @@ int main(void)
     CHECK(layout("web: node a.js & node b.js & wait -n\n", false, false) == LAYOUT_KEPT);
     CHECK(strstr(out.log.data, "cannot tell which process"));
     CHECK(layout("web: puma & sidekiq & wait -n\nworker: sidekiq\n", false, false) == LAYOUT_CHANGED);
-    CHECK_STR(members(), "app: puma\nworker: sidekiq -c ${SIDEKIQ_THREADS:-5}\n");
+    CHECK_STR(members(), "app: puma\nworker: sidekiq -c \"${SIDEKIQ_THREADS:-5}\"\n");
 
     /* Generic without a Procfile or without web: a warning, no layout. */
     CHECK(layout(NULL, false, false) == LAYOUT_NONE);
@@ -214,7 +214,7 @@ int main(void)
           LAYOUT_CHANGED);
     CHECK_STR(members(), "nginx: bin/start-nginx-solo\nrails: env PORT=3000 bundle exec puma -C config/puma.rb\n"
                          "streaming: env PORT=4000 node ./streaming\nsidekiq@RUN_WORKER: bundle exec sidekiq -c "
-                         "${SIDEKIQ_THREADS:-5}\n");
+                         "\"${SIDEKIQ_THREADS:-5}\"\n");
     CHECK(layout("web: foreman start -f Procfile.heroku -m rails=2\n", true, false) == LAYOUT_KEPT);
     CHECK(layout("web: foreman start\n", true, false) == LAYOUT_KEPT);
     foreman_file = NULL;
@@ -226,8 +226,8 @@ int main(void)
 
     /* A one-liner with two Sidekiqs: both kept, the second named sidekiq-2. */
     CHECK(layout("web: puma & sidekiq -q a & sidekiq -q b & wait -n\n", true, false) == LAYOUT_CHANGED);
-    CHECK_STR(members(), "puma: puma\nsidekiq: sidekiq -q a -c ${SIDEKIQ_THREADS:-5}\nsidekiq-2: sidekiq -q b -c "
-                         "${SIDEKIQ_THREADS:-5}\n");
+    CHECK_STR(members(), "puma: puma\nsidekiq: sidekiq -q a -c \"${SIDEKIQ_THREADS:-5}\"\nsidekiq-2: sidekiq -q b -c "
+                         "\"${SIDEKIQ_THREADS:-5}\"\n");
     check_idempotent(true);
 
     layout_out_free(&out);

@@ -9,55 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "toml_decode.h"
+
 #include "build/cnb.h"
 #include "common/quote.h"
-
-/* Decodes the TOML basic string at *p (at its opening quote) into out; moves
- * *p past the closing quote. Aborts on anything malformed. */
-static void decode_string(const char **p, strbuf *out)
-{
-    const char *s = *p;
-    if (*s++ != '"')
-        abort();
-    for (;;) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '\0' || c == '\n' || c == 0x7F || (c < 0x20 && c != '\t'))
-            abort();
-        if (c == '"')
-            break;
-        if (c != '\\') {
-            sb_append_char(out, (char)c);
-            s++;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case '"': sb_append_char(out, '"'); break;
-        case '\\': sb_append_char(out, '\\'); break;
-        case 'b': sb_append_char(out, '\b'); break;
-        case 't': sb_append_char(out, '\t'); break;
-        case 'n': sb_append_char(out, '\n'); break;
-        case 'f': sb_append_char(out, '\f'); break;
-        case 'r': sb_append_char(out, '\r'); break;
-        case 'u': {
-            char hex[5] = {0};
-            memcpy(hex, s + 1, 4);
-            if (strlen(hex) != 4 || strspn(hex, "0123456789ABCDEF") != 4)
-                abort();
-            unsigned long v = strtoul(hex, NULL, 16);
-            if (v >= 0x80) /* we only escape control bytes this way */
-                abort();
-            sb_append_char(out, (char)v);
-            s += 4;
-            break;
-        }
-        default:
-            abort();
-        }
-        s++;
-    }
-    *p = s + 1;
-}
 
 static void expect(const char **p, const char *lit)
 {
@@ -85,12 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (*p) {
         expect(&p, "\n[[processes]]\ntype = ");
         strbuf type = STRBUF_INIT, cmd = STRBUF_INIT;
-        decode_string(&p, &type);
+        toml_decode_string(&p, &type);
         if (!cnb_valid_process_type(type.data ? type.data : ""))
             abort();
         /* heroku/procfile's shape: the command is the one overridable argument. */
         expect(&p, "\ncommand = [\"bash\", \"-c\"]\nargs = [");
-        decode_string(&p, &cmd);
+        toml_decode_string(&p, &cmd);
         expect(&p, "]");
         expect(&p, "\ndefault = ");
         if (strncmp(p, "true\n", 5) == 0) {

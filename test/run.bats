@@ -637,10 +637,6 @@ os.execv(sys.argv[1], [sys.argv[1], "run", sys.argv[2]])' "$SOLODYNO" "$W/Procfi
 
 # ---- issue 13: the cases tini's and dumb-init's suites did not cover -------------------
 
-pty_drive() {
-  python3 "$BP_DIR/test/stubs/pty_drive.py" "$@"
-}
-
 @test "run: a long line, 253 short ones and another long line in one read come out whole (item 1: the iovec overflow)" {
   # One write() of all of it, so it arrives in one read: before the fix, the
   # split pieces overran the splitter's array of 513 iovecs.
@@ -682,12 +678,23 @@ with open(sys.argv[1] + "/received", "wb") as out:
         if not chunk:
             break
         out.write(chunk)
+open(sys.argv[1] + "/received.done", "w").close()  # all of it is in the file
 PY
-  # stdout: a pipe to that reader; stderr: $W/err.
+  # stdout: a pipe to that reader; stderr: $W/err. The reader is not our
+  # child (forked twice, its parent gone before we start), as the dyno's log
+  # reader is not: a child we inherit is stopped with the dyno (item 8).
   start_via_python <<PY
-import os, subprocess, sys
+import os, sys
 r, w = os.pipe()
-subprocess.Popen([sys.executable, "$W/reader.py", "$W"], stdin=r)
+pid = os.fork()
+if pid == 0:
+    if os.fork() == 0:
+        os.dup2(r, 0)
+        os.close(r)
+        os.close(w)
+        os.execv(sys.executable, [sys.executable, "$W/reader.py", "$W"])
+    os._exit(0)
+os.waitpid(pid, 0)
 os.close(r)
 os.dup2(w, 1)
 os.close(w)
@@ -738,7 +745,7 @@ PY
   kill -TERM "$SUP"
   wait_exit
   [ "$SUP_STATUS" -eq 143 ]
-  wait_until 10 test -s "$W/received"
+  wait_until 10 test -e "$W/received.done"
   # Every line the talker wrote, in order, prefixed once.
   python3 - "$W/received" "$(cat "$W/count")" <<'PY'
 import re, sys

@@ -20,10 +20,6 @@ teardown() {
   run_teardown
 }
 
-pty_drive() {
-  python3 "$BP_DIR/test/stubs/pty_drive.py" "$@"
-}
-
 # child_processes_test.py, test_setsid_signals_entire_group: SIGTERM reaches
 # every process of a pipeline the member's shell started in the background.
 @test "dumb-init: SIGTERM reaches every process of the member's group (two background pipelines)" {

@@ -31,6 +31,7 @@ run_teardown() {
   # SIGKILL to the supervisor stops its members' shells (they get SIGTERM),
   # not what those started: the rest of this test's processes.
   pkill -KILL -f "signal_recorder.py $W/" 2>/dev/null || true
+  pkill -KILL -f "$W/reader.py" 2>/dev/null || true # a stalled reader (run.bats), not our child
   pkill -KILL -f "sleep (0\.)?($S1|$S2|$S3|$S4)" 2>/dev/null || true
   if [[ -n "${REDIS_PID:-}" ]]; then
     kill -TERM "$REDIS_PID" 2>/dev/null || true
@@ -135,19 +136,7 @@ recorder() {
   printf '%s: exec python3 %s/signal_recorder.py %s/%s\n' "$1" "$BP_DIR/test/stubs" "$W" "$1"
 }
 
-# A Redis of our own on a free port, stopped in teardown.
-start_redis() {
-  REDIS_PORT=$(free_port)
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/redis.log" 2>&1 3>&- &
-  REDIS_PID=$!
-  wait_until 10 redis_ping
-}
-
-redis_ping() {
-  [[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
-}
-
-rcli() {
-  redis-cli -p "$REDIS_PORT" "$@"
+# pty_drive STEP... -- COMMAND: test/stubs/pty_drive.py runs COMMAND on a new terminal and plays the steps.
+pty_drive() {
+  python3 "$BP_DIR/test/stubs/pty_drive.py" "$@"
 }

@@ -4,6 +4,7 @@
 # and Node, built by bin/compile and started and stopped as Heroku does.
 
 load run_helper
+load redis_helper
 
 setup() {
   run_setup
@@ -23,7 +24,7 @@ start_real_web_dyno() {
   use_fixture real-puma-sidekiq
   compile_app
   assert_success
-  start_redis
+  start_own_redis
   config_var REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
   config_var RUN_WORKER true
   # The real Debian programs, not the stubs (.profile adds .solodyno/bin).
@@ -38,11 +39,11 @@ enqueue() {
 }
 
 job_started() {
-  [[ -n "$(rcli lrange "$1:started" 0 -1)" ]]
+  [[ -n "$(redis_do lrange "$1:started" 0 -1)" ]]
 }
 
 job_done() {
-  [[ -n "$(rcli get "$1:done")" ]]
+  [[ -n "$(redis_do get "$1:done")" ]]
 }
 
 @test "run, real programs: Puma answers, and a Heroku-style stop during a Sidekiq job loses no job" {
@@ -56,8 +57,8 @@ job_done() {
   stop_dyno
   [ "$DYNO_STATUS" -eq 143 ]
   # No job lost: done, or handed back to the queue by Sidekiq's shutdown.
-  if [[ -z "$(rcli get job1:done)" ]]; then
-    run rcli lrange queue:default 0 -1
+  if [[ -z "$(redis_do get job1:done)" ]]; then
+    run redis_do lrange queue:default 0 -1
     assert_output --partial "\"jid\":\"$jid\""
   fi
   run cat "$DYNO_OUT"
@@ -77,9 +78,9 @@ job_done() {
   wait_until 30 job_started job2
   stop_dyno
   [ "$DYNO_STATUS" -eq 143 ]
-  run rcli get job2:done
+  run redis_do get job2:done
   assert_output ""
-  run rcli lrange queue:default 0 -1
+  run redis_do lrange queue:default 0 -1
   assert_output --partial "\"jid\":\"$jid\""
   run cat "$DYNO_OUT"
   assert_output --regexp "sidekiq \| .*Pushed 1 jobs back to Redis"
@@ -126,7 +127,7 @@ supervisor_pid() {
   local jid
   jid=$(enqueue job4 0.1)
   sleep 2
-  run rcli lrange queue:default 0 -1
+  run redis_do lrange queue:default 0 -1
   assert_output --partial "\"jid\":\"$jid\""
   run env SOLODYNO_RUN_DIR="$SOLODYNO_RUN_DIR" "$APP/.solodyno/bin/solodyno" signal sidekiq TTIN
   assert_success
@@ -191,7 +192,7 @@ SH
   for program in puma sidekiq redis-server; do command -v "$program" >/dev/null || fail "$program is needed"; done
   compile_app
   assert_success
-  start_redis
+  start_own_redis
   config_var REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
   config_var RUN_WORKER true
   start_dyno web -e "PATH=/usr/local/bin:/usr/bin:/bin" -e "SOLODYNO_RUN_DIR=$SOLODYNO_RUN_DIR"
@@ -218,8 +219,8 @@ SH
   refute_output --partial "processes left after"
   run alive "sleep $S3"
   assert_failure
-  if [[ -z "$(rcli get job5:done)" ]]; then
-    run rcli lrange queue:default 0 -1
+  if [[ -z "$(redis_do get job5:done)" ]]; then
+    run redis_do lrange queue:default 0 -1
     assert_output --partial "\"jid\":\"$jid\""
   fi
 }

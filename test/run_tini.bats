@@ -19,10 +19,6 @@ teardown() {
   run_teardown
 }
 
-pty_drive() {
-  python3 "$BP_DIR/test/stubs/pty_drive.py" "$@"
-}
-
 # run_inner_tests.py, "exit code test": every status from 0 to 255 comes out
 # unchanged (tini runs `sh -c "exit N"`).
 @test "tini: the exit status of the member is ours, for every status 0 to 255" {

@@ -105,7 +105,7 @@ golden() {
 
 @test "a one-liner of && lists ([ ], [[ ]], sleep &&): each test becomes the member's condition" {
   golden mastodon-oneliner-and
-  assert_output --partial "puma@!RUN_STREAMING: BIND=0.0.0.0 puma -C config/puma.rb"
+  assert_output --partial 'puma@!RUN_STREAMING: BIND=${BIND:-0.0.0.0} puma -C config/puma.rb'
 }
 
 @test "a test nested in another (RUN_SCHEDULE inside RUN_WORKER, no else): a member with both conditions" {
@@ -137,14 +137,14 @@ golden() {
   compile_app
   assert_success
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} npm start'
   # a package.json that is not JSON says nothing: Mastodon's plain default
   printf '{ "scripts": { "start": "babel-node ./streaming/index.js", } }' >"$APP/package.json"
   rm "$APP/Procfile" "$APP/Procfile.web"
   compile_app
   assert_success
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming'
 }
 
 @test "Mastodon from 1.4.7 (start: node ./streaming/index.js): the default stays node ./streaming, no npm process" {
@@ -156,7 +156,7 @@ golden() {
   assert_success
   assert_output --partial "bin/heroku-web, which the app does not have; using upstream Mastodon's"
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 node ./streaming"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming'
 }
 
 @test "npm start in the web line is the streaming server when package.json's start script runs it" {
@@ -352,7 +352,7 @@ golden() {
   run sed -n 1p "$APP/Procfile"
   assert_output "web: solodyno run Procfile.web"
   run grep '^sidekiq@RUN_WORKER: ' "$APP/Procfile.web"
-  assert_output 'sidekiq@RUN_WORKER: bundle exec sidekiq -c ${SIDEKIQ_THREADS:-5}'
+  assert_output 'sidekiq@RUN_WORKER: bundle exec sidekiq -c "${SIDEKIQ_THREADS:-5}"'
   cmp "$BATS_TEST_TMPDIR/before" "$APP/Procfile.orig"
   # a second build changes nothing, and says the same
   cp "$APP/Procfile" "$BATS_TEST_TMPDIR/after"
@@ -717,7 +717,7 @@ strict_web_fails() {
   assert_success
   assert_output --partial "App: Mastodon, version unknown"
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=0.0.0.0 npm start"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} npm start'
 }
 
 @test "issue 15 item 6: the app-facts scan never reads outside the app (a root symlinked to / or out, links below a root)" {

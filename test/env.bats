@@ -321,7 +321,7 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   facts mastodon=true reads=DB_POOL,MAX_THREADS
   senv --explain -- RUN_STREAMING=true
   assert_output --partial "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon of unknown version does not read it"
-  assert_output --partial "clustered only from 1.2.1 to 4.1.x"
+  assert_output --partial "clustered only from 1.2.1 to 4.1.2"
   refute_output --partial "STREAMING_CLUSTER_NUM  "
   facts mastodon=true mastodon_version=4.8.0-alpha.1 reads=MAX_THREADS
   senv --explain -- RUN_STREAMING=true

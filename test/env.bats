@@ -316,6 +316,13 @@ export SOLODYNO_DEFAULTS='WEB_CONCURRENCY,MAX_THREADS,SIDEKIQ_THREADS,SIDEKIQ_CO
   assert_equal "$(value STREAMING_CLUSTER_NUM)" "<unset>"
   senv --explain -- RUN_STREAMING=true
   assert_output --partial "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon 4.1.2 does not read it (no clustering"
+  # before 1.2.1 (no version.rb before 1.3) there was no clustering either:
+  # the note must not say it went away in 2023
+  facts mastodon=true reads=DB_POOL,MAX_THREADS
+  senv --explain -- RUN_STREAMING=true
+  assert_output --partial "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon of unknown version does not read it"
+  assert_output --partial "clustered only from 1.2.1 to 4.1.2"
+  refute_output --partial "STREAMING_CLUSTER_NUM  "
   facts mastodon=true mastodon_version=4.8.0-alpha.1 reads=MAX_THREADS
   senv --explain -- RUN_STREAMING=true
   assert_line "app      Mastodon 4.8.0-alpha.1"

@@ -137,14 +137,14 @@ golden() {
   compile_app
   assert_success
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=\${BIND:-0.0.0.0} npm start"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} npm start'
   # a package.json that is not JSON says nothing: Mastodon's plain default
   printf '{ "scripts": { "start": "babel-node ./streaming/index.js", } }' >"$APP/package.json"
   rm "$APP/Procfile" "$APP/Procfile.web"
   compile_app
   assert_success
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=\${BIND:-0.0.0.0} node ./streaming"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming'
 }
 
 @test "Mastodon from 1.4.7 (start: node ./streaming/index.js): the default stays node ./streaming, no npm process" {
@@ -156,7 +156,7 @@ golden() {
   assert_success
   assert_output --partial "bin/heroku-web, which the app does not have; using upstream Mastodon's"
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=\${BIND:-0.0.0.0} node ./streaming"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming'
 }
 
 @test "npm start in the web line is the streaming server when package.json's start script runs it" {
@@ -717,7 +717,7 @@ strict_web_fails() {
   assert_success
   assert_output --partial "App: Mastodon, version unknown"
   run grep '^streaming@' "$APP/Procfile.web"
-  assert_output "streaming@RUN_STREAMING: BIND=\${BIND:-0.0.0.0} npm start"
+  assert_output 'streaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} npm start'
 }
 
 @test "issue 15 item 6: the app-facts scan never reads outside the app (a root symlinked to / or out, links below a root)" {

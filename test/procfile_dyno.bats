@@ -154,6 +154,7 @@ every_combination() {
   shift 2
   use_fixture mastodon
   cp "$FIXTURES/procfiles/$fixture/Procfile" "$APP/Procfile"
+  if [[ -n "${EVERY_PREPARE:-}" ]]; then "$EVERY_PREPARE"; fi
   compile_app
   assert_success
   read -r -a names <<<"$vars"
@@ -204,6 +205,24 @@ every_combination() {
     'sidekiq -q default -q push -q mailers -c 2|[ "$RUN_WORKER" == "true" ]' \
     'sidekiq -q scheduler -c 2|[ "$RUN_WORKER" == "true" ] && [ "$RUN_SCHEDULE" == "true" ]' \
     'node ./streaming|[ "$RUN_STREAMING" == "true" ]'
+}
+
+# A Mastodon tree from before its streaming server (upstream's of January 2017):
+# no streaming/ and a package.json without a start script.
+before_streaming() {
+  rm -rf "$APP/streaming"
+  printf '{\n  "name": "mastodon",\n  "scripts": {\n    "storybook": "start-storybook -p 9001"\n  }\n}\n' \
+    >"$APP/package.json"
+}
+
+@test "every combination: a Mastodon tree older than its streaming server runs Puma on every dyno, as its plain web line did" {
+  EVERY_PREPARE=before_streaming every_combination mastodon-before-streaming "RUN_STREAMING RUN_WORKER" \
+    'puma -C config/puma.rb|true' \
+    'sidekiq -q default -q mailers -q push -c 2|[ "$RUN_WORKER" == "true" ]'
+  # no streaming member that could only fail, and the build says why
+  run grep -F 'streaming' "$APP/Procfile.web"
+  assert_failure
+  grep -q '^puma: bundle exec puma -C config/puma.rb$' "$APP/Procfile.web"
 }
 
 @test "every combination: test ... || CMD and \${VAR:-false} tests" {

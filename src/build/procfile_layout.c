@@ -29,6 +29,10 @@ struct lmembers {
      * server when the app does not say. */
     const struct app_scripts *scripts;
     const char *streaming;
+    /* false for a Mastodon tree older than its streaming server (January
+     * 2017, before streaming/ existed): there Puma is the only web process,
+     * RUN_STREAMING means nothing, and no streaming member is added. */
+    bool has_streaming;
 };
 
 static void members_free(struct lmembers *m)
@@ -300,10 +304,12 @@ static int members_from_command(struct layout_out *out, const char *what, const 
             return -1;
         }
         *plain_web = true;
-        ol.members[0].conds = xrealloc(NULL, sizeof *ol.members[0].conds);
-        ol.members[0].conds[0].var = xstrdup("RUN_STREAMING");
-        ol.members[0].conds[0].negated = true;
-        ol.members[0].n_conds = 1;
+        if (m->has_streaming) {
+            ol.members[0].conds = xrealloc(NULL, sizeof *ol.members[0].conds);
+            ol.members[0].conds[0].var = xstrdup("RUN_STREAMING");
+            ol.members[0].conds[0].negated = true;
+            ol.members[0].n_conds = 1;
+        }
     }
     for (size_t i = 0; i < ol.n; i++) {
         const struct ol_member *x = &ol.members[i];
@@ -418,9 +424,10 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
 {
     bool plain_web = false, foreman = false;
     if (!web) {
-        add1(m, "puma", MASTODON_PUMA, "RUN_STREAMING", true);
+        add1(m, "puma", MASTODON_PUMA, m->has_streaming ? "RUN_STREAMING" : NULL, true);
         plain_web = true;
-        DETAIL("no web process type: Mastodon's Puma and streaming server");
+        DETAIL(m->has_streaming ? "no web process type: Mastodon's Puma and streaming server"
+                                : "no web process type: Mastodon's Puma");
     } else {
         strbuf prefix = STRBUF_INIT;
         char *file = NULL;
@@ -471,7 +478,11 @@ static int derive_mastodon(const struct layout_in *in, struct layout_out *out, c
         const char *cmd = worker ? worker : MASTODON_SIDEKIQ;
         add1(m, proc_kind_of(cmd) == KIND_SIDEKIQ ? "sidekiq" : "worker", cmd, "RUN_WORKER", false);
     }
-    if (!has_kind(m, KIND_STREAMING) && (plain_web || steps_aside_for_streaming(m))) {
+    if (!m->has_streaming && !has_kind(m, KIND_STREAMING)) {
+        if (plain_web || steps_aside_for_streaming(m))
+            DETAIL("this Mastodon has no streaming server (no streaming/ directory, and no package.json "
+                   "script that starts one): Puma runs on every web dyno, as before, and RUN_STREAMING changes nothing");
+    } else if (!has_kind(m, KIND_STREAMING) && (plain_web || steps_aside_for_streaming(m))) {
         if (!plain_web)
             DETAIL("the web line runs no streaming server, but steps aside where RUN_STREAMING is \"true\": "
                    "Mastodon's streaming server runs there");
@@ -534,6 +545,26 @@ static const char *streaming_command(const struct app_scripts *s, struct layout_
            "': this version's package.json starts it with '%s', not plain node",
            cut(package_json_script(&s->root, "start"), ex, sizeof ex));
     return MASTODON_STREAMING_NPM;
+}
+
+/* Whether this Mastodon tree has a streaming server: a streaming/ directory
+ * (every version from February 2017 on, 4.x's workspace included) or a
+ * "start" script that runs one. A tree from before (upstream's of January
+ * 2017) has neither, and a streaming member there could only fail. Anything
+ * at streaming/ that is not plainly missing (a directory, a file, a symlink)
+ * counts, and so does a caller that gives no way to read the app's files:
+ * only a tree known to have none is laid out without one. */
+static bool has_streaming_server(const struct layout_in *in, const struct app_scripts *s)
+{
+    bool plain;
+    if (!in->read_app_file || package_script_runs_streaming(s, "start", &plain))
+        return true;
+    char *data = NULL;
+    size_t len = 0;
+    const char *why = NULL;
+    int rc = in->read_app_file(in->ctx, "streaming", &data, &len, &why);
+    free(data);
+    return rc <= 0; /* 1: it does not exist */
 }
 
 /* ---- the whole layout ------------------------------------------------------ */
@@ -602,12 +633,15 @@ void layout_compute(const struct layout_in *in, struct layout_out *out)
     struct procfile pf;
     memset(&pf, 0, sizeof pf);
     strbuf diag = STRBUF_INIT;
-    struct lmembers m = {NULL, 0, 0, NULL, MASTODON_STREAMING};
+    struct lmembers m = {NULL, 0, 0, NULL, MASTODON_STREAMING, true};
     struct app_scripts scripts;
     load_scripts(in, &scripts);
     m.scripts = &scripts;
-    if (in->mastodon)
-        m.streaming = streaming_command(&scripts, out);
+    if (in->mastodon) {
+        m.has_streaming = has_streaming_server(in, &scripts);
+        if (m.has_streaming)
+            m.streaming = streaming_command(&scripts, out);
+    }
     char *web = NULL, *worker = NULL, *release = NULL;
     char ex[100];
     bool changed = false;

@@ -12,7 +12,7 @@
 const char *const app_facts_tunables[] = {
     "SERVICE_TIMEOUT", /* rack-timeout initializers of older Mastodon and many Rails apps */
     "WAIT_TIMEOUT",
-    "STREAMING_CLUSTER_NUM", /* Mastodon's streaming server before 4.2 */
+    "STREAMING_CLUSTER_NUM", /* Mastodon's clustered streaming server, 1.2.1 to 4.1.2 */
     "SIDEKIQ_CONCURRENCY",
     "DB_POOL",
     "MAX_THREADS",

@@ -421,7 +421,8 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
     /* STREAMING_CLUSTER_NUM: where the streaming server reads it, as the
      * build's scan found, whatever version.rb says (upstream's main branch
      * dropped clustering on 2023-04-26, commit 301e03e, while it still said
-     * 4.1.2; 4.2 is the first release without it). */
+     * 4.1.2; 4.1.3 is the first release without it, its tree has 301e03e;
+     * before 1.2.1, commit 64e1d51 of 2017-04-17, there was none either). */
     const char *cluster_where =
         app_facts_reads(&r->facts, "STREAMING_CLUSTER_NUM") ? read_at(r, "STREAMING_CLUSTER_NUM") : NULL;
     char version[APP_FACTS_VERSION_MAX + 24];
@@ -433,8 +434,11 @@ void env_collect(const char *app_dir, const char *(*lookup)(const char *),
                       cluster_where, r->res.cpus < 16 ? r->res.cpus : 16);
             offer_number(r, "STREAMING_CLUSTER_NUM", r->tuning.streaming_cluster, sb.data);
         } else {
+            /* True of every version: clustering came with 1.2.1 (64e1d51, 2017-04-17)
+             * and went with 301e03e (2023-04-26), which 4.1.3 already ships. */
             sb_printf(&sb, "STREAMING_CLUSTER_NUM: the streaming server of this Mastodon %s does not read it (no "
-                           "clustering: upstream removed it on 2023-04-26, for 4.2)%s",
+                           "clustering: Mastodon's streaming server clustered only from 1.2.1 to 4.1.2, upstream "
+                           "added it on 2017-04-17 and removed it on 2023-04-26)%s",
                       version, r->facts_recorded ? "" : "; the build recorded no app facts");
             note(r, sb.data);
         }

@@ -39,7 +39,7 @@ struct tuning {
     unsigned web_concurrency;  /* Puma workers */
     unsigned max_threads;      /* Puma threads per worker */
     unsigned sidekiq_threads;  /* SIDEKIQ_THREADS = SIDEKIQ_CONCURRENCY */
-    unsigned streaming_cluster; /* STREAMING_CLUSTER_NUM (for Mastodon before 4.2) */
+    unsigned streaming_cluster; /* STREAMING_CLUSTER_NUM (Mastodon 1.2.1 to 4.1.2: clustered) */
     unsigned long long magick_memory_limit; /* bytes: half the dyno */
     unsigned magick_thread_limit;
     unsigned vips_concurrency;

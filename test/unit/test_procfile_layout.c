@@ -9,12 +9,19 @@
 static const char *heroku_web = MASTODON_HEROKU_WEB;
 static const char *foreman_file = NULL;
 static int refuse = 0;
+static int no_streaming = 0; /* a Mastodon tree from before streaming/ existed */
 
 static int read_app_file(void *ctx, const char *rel, char **data, size_t *len, const char **why)
 {
     (void)ctx;
     if (refuse) {
         *why = "it is a symlink leading outside the app directory";
+        return -1;
+    }
+    if (!strcmp(rel, "streaming")) {
+        if (no_streaming)
+            return 1;
+        *why = "it is a directory";
         return -1;
     }
     const char *content = !strcmp(rel, "bin/heroku-web") ? heroku_web : foreman_file;
@@ -92,6 +99,20 @@ int main(void)
     CHECK_STR(members(), "puma@!RUN_STREAMING: bundle exec puma -C config/puma.rb\n"
                          "sidekiq@RUN_WORKER: bundle exec sidekiq -c 2\nstreaming@RUN_STREAMING: BIND=${BIND:-0.0.0.0} node ./streaming\n");
     check_idempotent(true);
+
+    /* A Mastodon tree older than its streaming server (no streaming/, no
+     * start script): Puma runs on every dyno, as the plain web line did, and
+     * no streaming member is added that could only fail. */
+    no_streaming = 1;
+    CHECK(layout("web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -q default\n", true, false) ==
+          LAYOUT_CHANGED);
+    CHECK_STR(members(), "puma: bundle exec puma -C config/puma.rb\n"
+                         "sidekiq@RUN_WORKER: bundle exec sidekiq -q default -c \"${SIDEKIQ_THREADS:-5}\"\n");
+    CHECK(strstr(out.log.data, "no streaming server"));
+    check_idempotent(true);
+    CHECK(layout(NULL, true, false) == LAYOUT_CHANGED);
+    CHECK_STR(members(), "puma: " PUMA "\nsidekiq@RUN_WORKER: bundle exec sidekiq -c \"${SIDEKIQ_THREADS:-5}\"\n");
+    no_streaming = 0;
 
     /* Generic app: app + worker@RUN_WORKER, no release added, no guard. */
     CHECK(layout("\xEF\xBB\xBFweb: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq\nrelease: bin/rails "

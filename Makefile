@@ -91,19 +91,30 @@ lint: check-packages
 # fuzz_slug_* targets fuzz solodyno-slug's code, so they also link its sources
 # (all but its main) with libarchive and zlib, and are left out where
 # libarchive's headers are missing.
+# The sources are compiled once for all targets (coverage-instrumented with
+# -fsanitize=fuzzer-no-link), then each target is linked with libFuzzer.
 FUZZ_SECONDS ?= 20
-FUZZ_FLAGS := $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := $(STD) $(WARN) -g -O1 -fsanitize=fuzzer,$(FUZZ_SAN)
+FUZZ_LIB_FLAGS := $(STD) $(WARN) -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
 SLUG_LIB_SRC := $(filter-out src/slug/slug_main.c,$(SLUG_SRC))
+FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_SLUG_OBJ := $(SLUG_LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 ifneq ($(HAVE_LIBARCHIVE),1)
 FUZZ_BIN := $(filter-out build/fuzz/fuzz_slug_%,$(FUZZ_BIN))
 endif
-build/fuzz/%: test/fuzz/%.c $(LIB_SRC) $(HEADERS) $(wildcard test/fuzz/*.h)
+# A static pattern rule: the objects are targets of their own, so make keeps
+# them and picks the fuzz_slug_ rule below for the slug's targets.
+$(FUZZ_LIB_OBJ) $(FUZZ_SLUG_OBJ): build/fuzz/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
-build/fuzz/fuzz_slug_%: test/fuzz/fuzz_slug_%.c $(LIB_SRC) $(SLUG_LIB_SRC) $(HEADERS) $(wildcard test/fuzz/*.h)
+	$(CLANG) $(FUZZ_LIB_FLAGS) -c -o $@ $<
+build/fuzz/%: test/fuzz/%.c $(FUZZ_LIB_OBJ) $(HEADERS) $(wildcard test/fuzz/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(SLUG_LIB_SRC) -larchive -lz -lpthread
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_OBJ)
+build/fuzz/fuzz_slug_%: test/fuzz/fuzz_slug_%.c $(FUZZ_LIB_OBJ) $(FUZZ_SLUG_OBJ) $(HEADERS) $(wildcard test/fuzz/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_SLUG_OBJ) -larchive -lz -lpthread
 fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	test/fuzz/run-all $(FUZZ_SECONDS) $(FUZZ_BIN)

@@ -15,7 +15,8 @@
 
 CC      ?= cc
 CLANG   ?= clang
-OPT     ?= -O2 -g
+# -Os, as bin/lib/build_solodyno.sh builds the helper for the dyno.
+OPT     ?= -Os -g
 STD     := -std=c11 -D_GNU_SOURCE -Isrc
 WARN    := -Wall -Wextra
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -61,7 +61,10 @@ compile_solodyno() {
   shift 3
   # No -Werror: a newer compiler's new warning must not break a deploy.
   # No -march=native: the slug runs on other hardware than the build.
-  local -a flags=(-std=c11 -D_GNU_SOURCE -I"$src_dir" -O2 -Wall -Wextra)
+  # -Os: the helper's code pages stay resident in solodyno run on every dyno,
+  # and it is not CPU-bound (test/bench: same output throughput and env time
+  # as -O2, 45 kB less Pss for the supervisor).
+  local -a flags=(-std=c11 -D_GNU_SOURCE -I"$src_dir" -Os -Wall -Wextra)
   local -a extra
   read -r -a extra <<<"${SOLODYNO_EXTRA_CFLAGS:-}"
   flags+=("${extra[@]}")

@@ -114,7 +114,8 @@ static bool parse_state(FILE *f, struct run_state *st)
         } else if (sscanf(line, "member %64s %d", name, &p) == 2 && p > 0 &&
                  procfile_valid_name(name, strlen(name))) {
             st->members = xgrow(st->members, st->n, &cap, sizeof *st->members);
-            snprintf(st->members[st->n].name, sizeof st->members[st->n].name, "%s", name);
+            /* valid: at most PROC_NAME_MAX bytes, so it fits with its NUL */
+            memcpy(st->members[st->n].name, name, strlen(name) + 1);
             st->members[st->n++].pid = p;
         }
     }

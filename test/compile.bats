@@ -80,6 +80,12 @@ make_recording_cc() {
   run "$BATS_TEST_TMPDIR/bp/bin/compile" "$APP" "$CACHE" "$ENV_DIR"
   assert_success
   assert_output --partial "Compiling solodyno"
+  # So does a changed compiler flag of the build script (-Os to -O2).
+  sed -i 's/^SOLODYNO_CFLAGS=(-Os /SOLODYNO_CFLAGS=(-O2 /' "$BATS_TEST_TMPDIR/bp/bin/lib/build_solodyno.sh"
+  grep -q '^SOLODYNO_CFLAGS=(-O2 ' "$BATS_TEST_TMPDIR/bp/bin/lib/build_solodyno.sh"
+  run "$BATS_TEST_TMPDIR/bp/bin/compile" "$APP" "$CACHE" "$ENV_DIR"
+  assert_success
+  assert_output --partial "Compiling solodyno"
 }
 
 @test "compile fails clearly, naming the stack, when no C compiler exists" {
